@@ -1,0 +1,1 @@
+#include "compiler/codegen/codegen.h"

@@ -1,0 +1,35 @@
+// The runtime's public entry. It takes the bytes of a BPF ELF object written
+// by the compiler (or read from disk: AOT) and runs it: open → patch config →
+// load → attach → poll → detach → print maps → close. It never sees compiler
+// data structures and never links LLVM or Clang.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/result.h"
+
+namespace sonde::runtime {
+
+enum class OutputFormat { Text, Json };
+
+struct RunOptions {
+  pid_t pid = 0;              // -p: trace only this process, end when it exits
+  std::string command;        // -c: run this, trace only it, end when it exits
+  std::string output_path;    // -o: write output here instead of stdout
+  OutputFormat format = OutputFormat::Text;
+  bool quiet = false;         // -q: no "Attaching N probes..."
+  bool verbose = false;       // -v: libbpf's messages too
+};
+
+// Runs until exit(), Ctrl-C/SIGTERM, or the -p/-c process ending. Returns the
+// process exit code: 0 normally, 1 on a runtime failure (already printed to
+// stderr), 2 when events were lost.
+int run(const std::vector<uint8_t>& elf, const RunOptions& options);
+
+// `-l [PATTERN]` and `-lv`: prints matching probes (tracepoints today).
+int list_probes(const std::string& pattern, bool verbose);
+
+}  // namespace sonde::runtime
