@@ -27,6 +27,35 @@ RunResult run(const std::vector<std::string>& argv, double timeout_s = 60);
 // Shorthand: run sonde with these arguments.
 RunResult sonde(const std::vector<std::string>& args, double timeout_s = 60);
 
+// A process running in the background, its output collected as it comes.
+class Spawned {
+ public:
+  explicit Spawned(const std::vector<std::string>& argv);
+  ~Spawned();
+  Spawned(const Spawned&) = delete;
+  Spawned& operator=(const Spawned&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Reads output until `needle` shows on stderr (or stdout), or timeout. True if seen.
+  bool wait_for_err(const std::string& needle, double timeout_s = 30);
+  bool wait_for_out(const std::string& needle, double timeout_s = 30);
+  void signal(int sig);
+  // Waits for exit (killing it after timeout) and returns everything it printed.
+  RunResult finish(double timeout_s = 30);
+
+ private:
+  void pump(double timeout_s);
+  pid_t pid_ = -1;
+  int out_fd_ = -1, err_fd_ = -1;
+  RunResult result_;
+  bool done_ = false;
+};
+
+// Creates an empty file (the "go" signal for fixtures started with --wait).
+void touch(const std::string& path);
+// A fresh path under /tmp for this test.
+std::string temp_path(const std::string& stem);
+
 // True when this process can load BPF programs (root, bpf syscall works).
 bool bpf_available(std::string* why);
 

@@ -1,0 +1,165 @@
+// End-to-end: `sonde` compiles, loads and attaches real programs to the real
+// kernel, and the fixture's known syscalls come back exactly.
+#include <signal.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+
+namespace sonde::e2e {
+namespace {
+
+std::string syscalls_fixture() { return fixture("syscalls"); }
+
+TEST(Trace, CountsOpenatByFilenameForPidGivenAsParameter) {
+  SONDE_REQUIRE_BPF();
+  std::string go = temp_path("go");
+  std::string target = temp_path("missing-file");
+  Spawned workload({syscalls_fixture(), "--wait", go, "openat", "5", target});
+  ASSERT_TRUE(workload.wait_for_out("\n"));
+  std::string pid = std::to_string(workload.pid());
+
+  Spawned tracer({bin("sonde"), "-e",
+                  "tracepoint:syscalls:sys_enter_openat /pid == $1/ { @[str(args.filename)] = count(); }",
+                  pid});
+  ASSERT_TRUE(tracer.wait_for_err("Attaching")) << tracer.finish().err;
+  touch(go);
+  RunResult w = workload.finish();
+  ASSERT_EQ(w.exit_code, 0);
+  tracer.signal(SIGINT);
+  RunResult r = tracer.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@[" + target + "]: 5\n"), std::string::npos) << r.out << r.err;
+  unlink(go.c_str());
+}
+
+TEST(Trace, CommandModeCountsOnlyTheCommandsSyscalls) {
+  SONDE_REQUIRE_BPF();
+  RunResult r = sonde({"-c", syscalls_fixture() + " getpid 7", "-e",
+                       "tracepoint:syscalls:sys_enter_getpid { @calls = count(); }"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@calls: 7\n"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("Attaching 1 probe"), std::string::npos) << r.err;
+}
+
+TEST(Trace, JsonOutputHasBpftraceShape) {
+  SONDE_REQUIRE_BPF();
+  RunResult r = sonde({"-f", "json", "-c", syscalls_fixture() + " getpid 3", "-e",
+                       "tracepoint:syscalls:sys_enter_getpid { @n = count(); }"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  bool saw_map = false, saw_attached = false;
+  for (const auto& line : lines(r.out)) {
+    if (line.empty() || line[0] != '{') continue;  // the fixture's own output
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    if (j["type"] == "attached_probes") saw_attached = j["data"]["probes"] == 1;
+    if (j["type"] == "map") {
+      saw_map = true;
+      EXPECT_EQ(j["data"]["@n"], 3) << line;
+    }
+  }
+  EXPECT_TRUE(saw_map) << r.out;
+  EXPECT_TRUE(saw_attached) << r.out;
+}
+
+TEST(Trace, PrintfFormatsTracepointArguments) {
+  SONDE_REQUIRE_BPF();
+  RunResult r = sonde({"-c", syscalls_fixture() + " write 4 10", "-e",
+                       "tracepoint:syscalls:sys_enter_write /args.count == 10/ "
+                       "{ printf(\"write of %d bytes by %s\\n\", args.count, comm); }"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int n = 0;
+  for (const auto& line : lines(r.out)) n += line == "write of 10 bytes by syscalls";
+  EXPECT_EQ(n, 4) << r.out;
+}
+
+TEST(Trace, ReturnValuesAndHistogramBuckets) {
+  SONDE_REQUIRE_BPF();
+  RunResult r = sonde({"-c", syscalls_fixture() + " read 6 1000", "-e",
+                       "tracepoint:syscalls:sys_exit_read /args.ret > 0/ { @bytes = hist(args.ret); }"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@bytes: \n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[512, 1K)              6 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(Trace, BeginPrintfAndExit) {
+  SONDE_REQUIRE_BPF();
+  RunResult r = sonde({"-e", "BEGIN { printf(\"hello %d\\n\", 42); exit(); }"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello 42\n") << r.err;
+}
+
+TEST(Trace, IntervalFiresAndEndRuns) {
+  SONDE_REQUIRE_BPF();
+  RunResult r = sonde({"-q", "-e",
+                       "interval:ms:50 { @ticks++; if (@ticks == 3) { exit(); } } "
+                       "END { printf(\"ticks=%d\\n\", @ticks); clear(@ticks); }"},
+                      30);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ticks=3\n"), std::string::npos) << r.out << r.err;
+}
+
+TEST(Trace, PidModeEndsWhenTheProcessExits) {
+  SONDE_REQUIRE_BPF();
+  std::string go = temp_path("go");
+  Spawned workload({syscalls_fixture(), "--wait", go, "getpid", "9"});
+  ASSERT_TRUE(workload.wait_for_out("\n"));
+  Spawned tracer({bin("sonde"), "-p", std::to_string(workload.pid()), "-e",
+                  "tracepoint:syscalls:sys_enter_getpid { @ = count(); }"});
+  ASSERT_TRUE(tracer.wait_for_err("Attaching")) << tracer.finish().err;
+  touch(go);
+  workload.finish();
+  RunResult r = tracer.finish(20);  // no signal: it must notice the exit itself
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@: 9\n"), std::string::npos) << r.out << r.err;
+  unlink(go.c_str());
+}
+
+TEST(Trace, SigtermDetachesAndPrintsMaps) {
+  SONDE_REQUIRE_BPF();
+  Spawned tracer({bin("sonde"), "-e", "tracepoint:syscalls:sys_enter_getpid { @c = count(); } BEGIN { @b = 1; }"});
+  ASSERT_TRUE(tracer.wait_for_err("Attaching")) << tracer.finish().err;
+  tracer.signal(SIGTERM);
+  RunResult r = tracer.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@b: 1\n"), std::string::npos) << r.out << r.err;
+}
+
+TEST(Errors, UnknownTracepointIsLocatedWithSuggestion) {
+  RunResult r = sonde({"-e", "tracepoint:syscalls:sys_enter_opnat { @ = count(); }"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("-e:1:1: error:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sys_enter_openat"), std::string::npos) << r.err;
+}
+
+TEST(Errors, MisspeltFunctionSuggestsTheRightOne) {
+  RunResult r = sonde({"-e", "BEGIN { @x = cont(); }"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("-e:1:14: error:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("count"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("^"), std::string::npos) << r.err;
+}
+
+TEST(Errors, CheckCommandReportsSeveralErrors) {
+  std::string path = temp_path("bad.sonde");
+  FILE* f = fopen(path.c_str(), "w");
+  fputs("BEGIN { $x = $y + 1; }\nBEGIN { @a = count() + 1; }\n", f);
+  fclose(f);
+  RunResult r = sonde({"check", path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(path + ":1:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(path + ":2:"), std::string::npos) << r.err;
+  unlink(path.c_str());
+}
+
+TEST(Errors, MissingScriptFileSaysWhich) {
+  RunResult r = sonde({"/nonexistent/x.sonde"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("/nonexistent/x.sonde"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace sonde::e2e
