@@ -1,0 +1,46 @@
+// What the runtime shows the user, behind one interface with two drivers:
+// TextOutput (bpftrace's default text) and JsonOutput (bpftrace's -f json,
+// one object per line). Drivers only format and write; they never touch the
+// kernel, so every shape is unit-tested with a std::ostringstream.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "manifest/manifest.h"
+#include "runtime/maps.h"
+#include "runtime/runtime.h"
+
+namespace sonde::runtime {
+
+class Output {
+ public:
+  virtual ~Output() = default;
+  // "Attaching N probes..." (text: to stderr, JSON: an object on the stream).
+  virtual void attached(int probes) = 0;
+  virtual void printf_text(const std::string& text) = 0;
+  virtual void time_text(const std::string& text) = 0;
+  // Before the maps are printed at exit (text: bpftrace's two blank lines).
+  virtual void exit_banner() = 0;
+  virtual void map(const manifest::MapSpec& spec, const MapData& data) = 0;
+  // Lost ring-buffer records (text: a warning on stderr).
+  virtual void lost_events(uint64_t count) = 0;
+  // Any other warning (text and JSON: one "WARNING: ..." line on stderr).
+  virtual void warning(const std::string& text) = 0;
+  virtual void flush() = 0;
+  // False once writing failed (e.g. the reader of a pipe went away).
+  virtual bool good() const = 0;
+};
+
+// `out` receives the output proper; `err` the attach banner and warnings.
+std::unique_ptr<Output> make_output(OutputFormat format, std::ostream& out, std::ostream& err);
+
+// The text of one map as bpftrace prints it (exposed for tests).
+std::string map_text(const manifest::MapSpec& spec, const MapData& data);
+// One hist/lhist row's bucket lines with bars.
+std::string hist_text(const manifest::MapSpec& spec, const MapRow& row);
+// The JSON line of one map, without the trailing newline; empty for an empty map.
+std::string map_json(const manifest::MapSpec& spec, const MapData& data);
+
+}  // namespace sonde::runtime

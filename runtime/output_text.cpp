@@ -1,0 +1,96 @@
+// Text output, shaped after what bpftrace 0.17 prints here (checked by
+// running it): plain maps are one line per key and nothing after; avg/stats
+// maps are followed by one blank line; each hist row is "@h: " then its bars
+// then a blank line; a map with no entries prints just a blank line.
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+#include "runtime/output.h"
+
+namespace sonde::runtime {
+
+namespace {
+
+constexpr int kBarWidth = 52;
+
+std::string row_name(const manifest::MapSpec& spec, const MapRow& row) {
+  std::vector<std::string> fields = key_fields_text(spec, row.key);
+  if (fields.empty()) return spec.name;
+  std::string name = spec.name + "[";
+  for (size_t i = 0; i < fields.size(); ++i) name += (i ? ", " : "") + fields[i];
+  return name + "]";
+}
+
+class TextOutput : public Output {
+ public:
+  TextOutput(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
+  void attached(int probes) override {
+    err_ << "Attaching " << probes << (probes == 1 ? " probe...\n" : " probes...\n");
+    err_.flush();
+  }
+  void printf_text(const std::string& text) override { out_ << text; }
+  void time_text(const std::string& text) override { out_ << text; }
+  void exit_banner() override { out_ << "\n\n"; }
+  void map(const manifest::MapSpec& spec, const MapData& data) override {
+    out_ << map_text(spec, data);
+  }
+  void lost_events(uint64_t count) override {
+    err_ << "WARNING: " << count << " events lost (ring buffer full)\n";
+  }
+  void warning(const std::string& text) override { err_ << "WARNING: " << text << "\n"; }
+  void flush() override { out_.flush(); }
+  bool good() const override { return out_.good(); }
+
+ private:
+  std::ostream& out_;
+  std::ostream& err_;
+};
+
+}  // namespace
+
+std::string hist_text(const manifest::MapSpec& spec, const MapRow& row) {
+  uint64_t first = 0, last = 0, peak = 0;
+  bool any = false;
+  for (const auto& [bucket, count] : row.buckets) {
+    if (count == 0) continue;
+    if (!any) first = bucket;
+    last = bucket;
+    peak = std::max(peak, count);
+    any = true;
+  }
+  std::ostringstream s;
+  if (!any) return {};
+  for (uint64_t b = first; b <= last; ++b) {
+    auto it = row.buckets.find(b);
+    uint64_t count = it == row.buckets.end() ? 0 : it->second;
+    int bar = static_cast<int>(count * kBarWidth / peak);
+    s << std::left << std::setw(16) << bucket_range(spec, b).label << std::right << std::setw(8)
+      << count << " |" << std::string(bar, '@') << std::string(kBarWidth - bar, ' ') << "|\n";
+  }
+  return s.str();
+}
+
+std::string map_text(const manifest::MapSpec& spec, const MapData& data) {
+  if (data.rows.empty()) return "\n";
+  std::string out;
+  bool hist = spec.kind == "hist" || spec.kind == "lhist";
+  for (const MapRow& row : data.rows) {
+    if (hist) {
+      out += row_name(spec, row) + ": \n" + hist_text(spec, row) + "\n";
+    } else if (spec.kind == "stats") {
+      out += row_name(spec, row) + ": count " + std::to_string(row.count) + ", average " +
+             std::to_string(row_average(row)) + ", total " + std::to_string(row.total) + "\n";
+    } else {
+      out += row_name(spec, row) + ": " + row_value_text(spec, row) + "\n";
+    }
+  }
+  if (spec.kind == "avg" || spec.kind == "stats") out += "\n";
+  return out;
+}
+
+std::unique_ptr<Output> make_text_output(std::ostream& out, std::ostream& err) {
+  return std::make_unique<TextOutput>(out, err);
+}
+
+}  // namespace sonde::runtime

@@ -1,0 +1,163 @@
+#include "runtime/printf_format.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace sonde::runtime {
+
+namespace {
+
+bool is_verb(char c) { return std::strchr("diuxXocsp", c) != nullptr && c != 0; }
+
+// Parses one conversion starting just after '%'; returns the index after it,
+// or `start` when the text there is not a conversion.
+size_t parse_conversion(const std::string& f, size_t start, FormatPiece& piece) {
+  size_t i = start;
+  while (i < f.size() && std::strchr("-+ #0", f[i]) && f[i]) piece.flags += f[i++];
+  while (i < f.size() && f[i] >= '0' && f[i] <= '9') piece.width += f[i++];
+  if (i < f.size() && f[i] == '.') {
+    piece.has_precision = true;
+    ++i;
+    while (i < f.size() && f[i] >= '0' && f[i] <= '9') piece.precision += f[i++];
+  }
+  for (const char* mod : {"hh", "h", "ll", "l", "z", "j"}) {
+    if (f.compare(i, std::strlen(mod), mod) == 0) {
+      piece.length = mod;
+      i += std::strlen(mod);
+      break;
+    }
+  }
+  if (i >= f.size() || !is_verb(f[i])) return start;
+  piece.verb = f[i];
+  return i + 1;
+}
+
+void append_literal(std::vector<FormatPiece>& pieces, const std::string& text) {
+  if (text.empty()) return;
+  if (!pieces.empty() && pieces.back().verb == 0)
+    pieces.back().literal += text;
+  else
+    pieces.emplace_back().literal = text;
+}
+
+// The C conversion spec for a piece; `length` replaces the script's modifier.
+std::string c_spec(const FormatPiece& p, const char* length) {
+  std::string spec = "%" + p.flags + p.width;
+  if (p.has_precision) spec += "." + p.precision;
+  return spec + length + p.verb;
+}
+
+template <typename... Args>
+std::string c_format(const std::string& spec, Args... args) {
+  char small[128];
+  int n = std::snprintf(small, sizeof small, spec.c_str(), args...);
+  if (n < 0) return {};
+  if (static_cast<size_t>(n) < sizeof small) return std::string(small, n);
+  std::string big(static_cast<size_t>(n) + 1, '\0');
+  std::snprintf(big.data(), big.size(), spec.c_str(), args...);
+  big.resize(n);
+  return big;
+}
+
+bool is_wide(const std::string& length) {
+  return length == "l" || length == "ll" || length == "z" || length == "j";
+}
+
+// Integer verbs read as many bytes as C would for the modifier (see header).
+std::string format_integer(const FormatPiece& p, int64_t v) {
+  bool is_signed = p.verb == 'd' || p.verb == 'i';
+  if (is_wide(p.length)) {
+    return is_signed ? c_format(c_spec(p, "ll"), static_cast<long long>(v))
+                     : c_format(c_spec(p, "ll"), static_cast<unsigned long long>(v));
+  }
+  const char* narrow = p.length.c_str();  // "", "h" or "hh": C narrows an int
+  return is_signed ? c_format(c_spec(p, narrow), static_cast<int>(v))
+                   : c_format(c_spec(p, narrow), static_cast<unsigned int>(v));
+}
+
+std::string format_one(const FormatPiece& p, const manifest::Field* field, const uint8_t* record,
+                       size_t size) {
+  bool is_string = field && field->kind == manifest::FieldKind::String;
+  if (p.verb == 's') {
+    std::string s = is_string ? read_string(*field, record, size)
+                    : field   ? std::to_string(read_integer(*field, record, size))
+                              : std::string();
+    return c_format(c_spec(p, ""), s.c_str());
+  }
+  int64_t v = (field && !is_string) ? read_integer(*field, record, size) : 0;
+  if (p.verb == 'c') return c_format(c_spec(p, ""), static_cast<int>(static_cast<unsigned char>(v)));
+  if (p.verb == 'p') {
+    FormatPiece plain = p;
+    plain.length.clear();
+    return c_format(c_spec(plain, ""), reinterpret_cast<void*>(static_cast<uintptr_t>(v)));
+  }
+  return format_integer(p, v);
+}
+
+}  // namespace
+
+std::vector<FormatPiece> parse_format(const std::string& format) {
+  std::vector<FormatPiece> pieces;
+  std::string text;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      text += format[i];
+      continue;
+    }
+    if (i + 1 < format.size() && format[i + 1] == '%') {
+      text += '%';
+      ++i;
+      continue;
+    }
+    FormatPiece piece;
+    size_t next = parse_conversion(format, i + 1, piece);
+    if (next == i + 1) {
+      text += '%';
+      continue;
+    }
+    append_literal(pieces, text);
+    text.clear();
+    pieces.push_back(std::move(piece));
+    i = next - 1;
+  }
+  append_literal(pieces, text);
+  return pieces;
+}
+
+int64_t read_integer(const manifest::Field& field, const uint8_t* record, size_t size) {
+  uint32_t n = field.size;
+  if (n != 1 && n != 2 && n != 4 && n != 8) n = 8;
+  if (static_cast<size_t>(field.offset) + n > size) return 0;
+  uint64_t raw = 0;
+  std::memcpy(&raw, record + field.offset, n);  // little-endian, like the BPF target
+  bool is_signed = field.kind == manifest::FieldKind::Int;
+  if (is_signed && n < 8 && (raw >> (n * 8 - 1)) & 1) raw |= ~0ull << (n * 8);
+  return static_cast<int64_t>(raw);
+}
+
+std::string read_string(const manifest::Field& field, const uint8_t* record, size_t size) {
+  if (field.offset >= size) return {};
+  size_t avail = std::min<size_t>(field.size, size - field.offset);
+  const char* start = reinterpret_cast<const char*>(record + field.offset);
+  return std::string(start, strnlen(start, avail));
+}
+
+std::string format_printf(const std::vector<FormatPiece>& pieces,
+                          const std::vector<manifest::Field>& args, const uint8_t* record,
+                          size_t size) {
+  std::string out;
+  size_t arg = 0;
+  for (const FormatPiece& p : pieces) {
+    if (p.verb == 0) {
+      out += p.literal;
+      continue;
+    }
+    const manifest::Field* field = arg < args.size() ? &args[arg] : nullptr;
+    ++arg;
+    out += format_one(p, field, record, size);
+  }
+  return out;
+}
+
+}  // namespace sonde::runtime

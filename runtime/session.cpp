@@ -1,0 +1,196 @@
+#include "runtime/session.h"
+
+#include <bpf/bpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "runtime/libbpf_log.h"
+
+namespace sonde::runtime {
+
+namespace {
+
+constexpr int kPollTimeoutMs = 100;
+constexpr int kVerifierTailLines = 20;
+
+// The first line libbpf warned about, without its "libbpf: " prefix.
+std::string first_warning(const std::string& warnings) {
+  std::string line = warnings.substr(0, warnings.find('\n'));
+  if (line.rfind("libbpf: ", 0) == 0) line = line.substr(8);
+  return line;
+}
+
+}  // namespace
+
+Status Session::open() {
+  auto parsed = manifest::read_from_elf(elf_.data(), elf_.size());
+  if (!parsed) return parsed.error();
+  manifest_ = std::move(*parsed);
+  for (const manifest::EventSpec& e : manifest_.events) formats_.push_back(parse_format(e.format));
+
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "sonde");
+  bpf_object* obj = bpf_object__open_mem(elf_.data(), elf_.size(), &opts);
+  if (!obj)
+    return make_error("could not open the BPF object: " + first_warning(take_libbpf_warnings()),
+                      "was it written by `sonde build`?");
+  object_.reset(obj);
+  for (const manifest::ProbeSpec& p : manifest_.probes)
+    if (!program_of(p))
+      return make_error("the object has no program " + p.program + " for probe `" + p.text + "`");
+  int cpus = libbpf_num_possible_cpus();
+  ncpus_ = cpus > 0 ? cpus : 1;
+  return Ok{};
+}
+
+// Patches `sonde_config` in .rodata before load: the -p/-c target pid, and
+// the start time `elapsed` counts from (CLOCK_MONOTONIC, bpf_ktime_get_ns's
+// clock). Offsets come from the manifest; -1 means the object has no such
+// field.
+Status Session::configure(uint32_t target_pid) {
+  int32_t pid_at = target_pid ? manifest_.config_target_pid_offset : -1;
+  int32_t start_at = manifest_.config_start_ns_offset;
+  if (pid_at < 0 && start_at < 0) return Ok{};
+  bpf_map* rodata = bpf_object__find_map_by_name(object_.get(), ".rodata");
+  size_t size = 0;
+  const void* initial = rodata ? bpf_map__initial_value(rodata, &size) : nullptr;
+  if (!initial) return make_error("the object has no sonde_config in .rodata to configure");
+  std::vector<uint8_t> data(static_cast<const uint8_t*>(initial),
+                            static_cast<const uint8_t*>(initial) + size);
+  auto patch = [&](int32_t at, const void* value, size_t n) {
+    if (at < 0) return true;
+    if (static_cast<size_t>(at) + n > data.size()) return false;
+    std::memcpy(data.data() + at, value, n);
+    return true;
+  };
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  uint64_t start_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + now.tv_nsec;
+  if (!patch(pid_at, &target_pid, sizeof target_pid) || !patch(start_at, &start_ns, sizeof start_ns))
+    return make_error("the object's sonde_config is smaller than its manifest says");
+  if (bpf_map__set_initial_value(rodata, data.data(), data.size()) != 0)
+    return make_error(std::string("could not configure the object: ") + std::strerror(errno));
+  return Ok{};
+}
+
+Status Session::load() {
+  take_libbpf_warnings();
+  if (bpf_object__load(object_.get()) != 0) return load_error(errno);
+  for (const manifest::MapSpec& m : manifest_.maps) {
+    bpf_map* map = bpf_object__find_map_by_name(object_.get(), m.elf_name.c_str());
+    if (!map) return make_error("the object has no map " + m.elf_name + " for " + m.name);
+    map_fds_.push_back(bpf_map__fd(map));
+    map_capacity_.push_back(bpf_map__max_entries(map));
+    warned_full_.push_back(false);
+  }
+  return Ok{};
+}
+
+// Turns a failed bpf_object__load into one clear error: which probe the
+// verifier rejected (with the log's tail), or why the kernel said no.
+Error Session::load_error(int err) {
+  std::string warnings = take_libbpf_warnings();
+  std::string program = failed_program(warnings);
+  if (err == EPERM && program.empty())
+    return make_error("sonde needs root (CAP_BPF and CAP_PERFMON): run it with sudo");
+  if (!program.empty() && (err == EACCES || err == EINVAL || err == E2BIG || err == ENOSPC)) {
+    std::string probe_text = program, where;
+    for (const manifest::ProbeSpec& p : manifest_.probes) {
+      if (p.program != program) continue;
+      probe_text = p.text;
+      if (p.line > 0) where = " (" + manifest_.source_name + ":" + std::to_string(p.line) + ")";
+    }
+    verifier_detail_ = verifier_log_tail(warnings, program, kVerifierTailLines);
+    return make_error("the kernel's BPF verifier rejected probe `" + probe_text + "`" + where,
+                      "this is a sonde bug if the script checked cleanly; please report it with "
+                      "the log above (run with -v for all of it)");
+  }
+  if (err == ENOSYS)
+    return make_error("this kernel has no BPF support (bpf() is not available)",
+                      "sonde needs a kernel built with CONFIG_BPF_SYSCALL");
+  std::string why = first_warning(warnings);
+  return make_error("the kernel refused to load the BPF object: " +
+                        (why.empty() ? std::string(std::strerror(err)) : why),
+                    "run with -v to see libbpf's messages");
+}
+
+bpf_program* Session::program_of(const manifest::ProbeSpec& probe) const {
+  return bpf_object__find_program_by_name(object_.get(), probe.program.c_str());
+}
+
+Status Session::attach() {
+  bpf_map* events = bpf_object__find_map_by_name(object_.get(), manifest_.ringbuf_map.c_str());
+  if (!events) return make_error("the object has no ring buffer " + manifest_.ringbuf_map);
+  ring_.reset(ring_buffer__new(bpf_map__fd(events), &Session::on_record, this, nullptr));
+  if (!ring_) return make_error(std::string("could not open the ring buffer: ") + std::strerror(errno));
+  for (const manifest::ProbeSpec& p : manifest_.probes) {
+    auto links = attach_probe(program_of(p), p);
+    if (!links) return links.error();
+    for (LinkPtr& l : *links) links_.push_back(std::move(l));
+  }
+  return Ok{};
+}
+
+Status Session::run_kind(const char* kind) {
+  for (const manifest::ProbeSpec& p : manifest_.probes) {
+    if (p.kind != kind) continue;
+    Status s = run_once(program_of(p), p);
+    if (!s) return s;
+  }
+  return Ok{};
+}
+
+Status Session::run_begin() { return run_kind("BEGIN"); }
+
+StopReason Session::poll(const std::function<bool()>& should_stop) {
+  // Records are submitted with BPF_RB_NO_WAKEUP, so epoll may never fire:
+  // the bounded wait plus an explicit consume each round picks them up.
+  while (!exited_) {
+    ring_buffer__poll(ring_.get(), kPollTimeoutMs);
+    if (!exited_) ring_buffer__consume(ring_.get());
+    out_.flush();
+    if (!out_.good()) return StopReason::OutputClosed;
+    if (exited_) break;
+    if (should_stop()) {
+      ring_buffer__consume(ring_.get());  // what was sent before the stop
+      out_.flush();
+      return StopReason::Requested;
+    }
+  }
+  return StopReason::Exit;
+}
+
+void Session::detach() { links_.clear(); }
+
+Status Session::run_end() {
+  // Records still queued behind an exit() are dropped, as bpftrace does.
+  discarding_ = true;
+  ring_buffer__consume(ring_.get());
+  discarding_ = false;
+  exited_ = false;
+  Status s = run_kind("END");
+  ring_buffer__consume(ring_.get());
+  out_.flush();
+  return s;
+}
+
+void Session::print_maps() {
+  std::vector<int> order(manifest_.maps.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return manifest_.maps[a].name < manifest_.maps[b].name; });
+  for (int i : order) print_map(i);
+  out_.flush();
+}
+
+uint64_t Session::lost_events() const {
+  bpf_map* lost = bpf_object__find_map_by_name(object_.get(), manifest_.lost_map.c_str());
+  uint32_t key = 0;
+  uint64_t count = 0;
+  if (!lost || bpf_map_lookup_elem(bpf_map__fd(lost), &key, &count) != 0) return 0;
+  return count;
+}
+
+}  // namespace sonde::runtime
