@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,22 +34,21 @@ std::vector<std::string> split_words(const std::string& command) {
   return words;
 }
 
-// In the child: wait for the go byte (EOF means the session failed), then exec.
-[[noreturn]] void child_main(int read_fd, const std::string& command) {
-  std::vector<std::string> words = split_words(command);  // allocate before the wait
+// In the child: ask to be traced, then exec. The kernel stops the child
+// right after a successful exec, before the command's first instruction, so
+// the parent can attach (also by pid, to the new image) and nothing of
+// sonde's own runs traced.
+[[noreturn]] void child_main(const std::string& command) {
+  std::vector<std::string> words = split_words(command);
   std::vector<char*> argv;
   for (std::string& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);
-  char go = 0;
-  ssize_t n;
-  do n = read(read_fd, &go, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1) _exit(0);
+  if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) raise(SIGSTOP);  // ptrace refused: stop here instead
   if (needs_shell(command) || words.empty())
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
   else
     execvp(argv[0], argv.data());
-  std::fprintf(stderr, "sonde: cannot run %s: %s\n", command.c_str(), std::strerror(errno));
+  std::fprintf(stderr, "sonde: cannot run '%s': %s\n", command.c_str(), std::strerror(errno));
   _exit(127);
 }
 
@@ -58,12 +58,17 @@ Target::Target(Target&& other) noexcept
     : pid_(std::exchange(other.pid_, 0)),
       is_child_(other.is_child_),
       reaped_(other.reaped_),
-      pidfd_(std::move(other.pidfd_)),
-      start_pipe_(std::move(other.start_pipe_)) {}
+      stopped_(std::exchange(other.stopped_, false)),
+      traced_(other.traced_),
+      pidfd_(std::move(other.pidfd_)) {}
 
 Target::~Target() {
   if (!is_child_ || reaped_ || pid_ <= 0) return;
-  start_pipe_.reset();  // an unreleased child sees EOF and exits
+  if (stopped_) {  // never released: it has not run a single instruction
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    return;
+  }
   kill(pid_, SIGTERM);
   for (int i = 0; i < 100 && !gone(); ++i) usleep(10000);
   if (!reaped_) {
@@ -82,35 +87,31 @@ Result<Target> Target::watch(pid_t pid) {
 }
 
 Result<Target> Target::spawn(const std::string& command) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0)
-    return make_error(std::string("could not create a pipe for -c: ") + std::strerror(errno));
   pid_t pid = fork();
-  if (pid < 0) {
-    int err = errno;
-    close(fds[0]);
-    close(fds[1]);
-    return make_error(std::string("could not fork for -c: ") + std::strerror(err));
+  if (pid < 0) return make_error(std::string("could not fork for -c: ") + std::strerror(errno));
+  if (pid == 0) child_main(command);
+
+  int status = 0;
+  while (waitpid(pid, &status, WUNTRACED) < 0 && errno == EINTR) {
   }
-  if (pid == 0) {
-    close(fds[1]);
-    child_main(fds[0], command);
+  if (!WIFSTOPPED(status)) {
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return make_error("the command of -c ended before tracing began (status " + std::to_string(code) + "): " + command,
+                      "check that the command exists and runs");
   }
-  close(fds[0]);
   Target t;
   t.pid_ = pid;
   t.is_child_ = true;
-  t.start_pipe_ = UniqueFd(fds[1]);
+  t.stopped_ = true;
+  t.traced_ = WSTOPSIG(status) == SIGTRAP;
   return t;
 }
 
 void Target::release() {
-  if (start_pipe_.get() < 0) return;
-  char go = 1;
-  ssize_t n;
-  do n = write(start_pipe_.get(), &go, 1);
-  while (n < 0 && errno == EINTR);
-  start_pipe_.reset();
+  if (!stopped_) return;
+  stopped_ = false;
+  if (traced_) ptrace(PTRACE_DETACH, pid_, nullptr, nullptr);  // drops the exec SIGTRAP
+  else kill(pid_, SIGCONT);
 }
 
 bool Target::gone() {

@@ -1,8 +1,9 @@
 // The traced process of -p and -c. -p watches an existing process through a
 // pidfd (kill(pid, 0) where pidfd_open is missing). -c forks a child that
-// blocks on a pipe until the probes are attached, so its first instruction
-// is already traced, then execs CMD (split on spaces, or through /bin/sh -c
-// when it uses shell syntax); the session reaps it.
+// execs CMD (split on spaces, or through /bin/sh -c when it uses shell
+// syntax) under PTRACE_TRACEME, so the kernel holds it stopped right after
+// the exec: probes attach to the new image and its first instruction is
+// already traced. release() detaches; the session reaps it.
 #pragma once
 #include <sys/types.h>
 
@@ -34,8 +35,9 @@ class Target {
   pid_t pid_ = 0;
   bool is_child_ = false;
   bool reaped_ = false;
+  bool stopped_ = false;  // -c: held at exec until release()
+  bool traced_ = false;   // held by ptrace (else by SIGSTOP, when ptrace is refused)
   UniqueFd pidfd_;
-  UniqueFd start_pipe_;  // -c: write end; one byte lets the child exec
 };
 
 }  // namespace sonde::runtime
