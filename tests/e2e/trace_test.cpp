@@ -76,11 +76,11 @@ TEST(Trace, PrintfFormatsTracepointArguments) {
 
 TEST(Trace, ReturnValuesAndHistogramBuckets) {
   SONDE_REQUIRE_BPF();
-  RunResult r = sonde({"-c", syscalls_fixture() + " read 6 1000", "-e",
+  RunResult r = sonde({"-c", syscalls_fixture() + " read 6 5000", "-e",
                        "tracepoint:syscalls:sys_exit_read /args.ret > 0/ { @bytes = hist(args.ret); }"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("@bytes: \n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("[512, 1K)              6 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|"),
+  EXPECT_NE(r.out.find("[4K, 8K)               6 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|"),
             std::string::npos)
       << r.out;
 }
