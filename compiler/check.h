@@ -36,8 +36,8 @@ struct ResolvedAttach {
   std::string target;   // tracepoint: "category:name"; uprobe/usdt: path
   std::string name;     // uprobe: symbol; usdt: "provider:name"
   uint64_t offset = 0;
-  uint64_t period_ns = 0;  // interval
-  uint64_t frequency = 0;  // profile
+  uint64_t period_ns = 0;  // interval; also profile:s/ms/us:N (then frequency is 0)
+  uint64_t frequency = 0;  // profile:hz:N
   std::string probe_name;  // what the `probe` builtin returns: "tracepoint:syscalls:sys_enter_openat"
   std::vector<tracefs::Field> fields;  // tracepoint record fields (for args.*)
   const ast::AttachPoint* source = nullptr;

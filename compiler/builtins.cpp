@@ -1,0 +1,154 @@
+// The builtin tables (see builtins.h). Rows follow docs/internals.md "Types".
+#include "compiler/builtins.h"
+
+#include <array>
+
+namespace sonde::compiler {
+namespace {
+
+constexpr std::array<std::string_view, 8> kKindNames = {
+    "BEGIN", "END", "tracepoint", "interval", "profile", "uprobe", "uretprobe", "usdt"};
+
+KindSet kinds(std::initializer_list<std::string_view> names) {
+  KindSet set = 0;
+  for (auto n : names) set |= kind_bit(n);
+  return set;
+}
+
+std::vector<BuiltinVar> make_vars() {
+  const KindSet args_kinds = kinds({"uprobe", "usdt"});
+  std::vector<BuiltinVar> vars = {
+      {"pid", VarType::U32, kAllKinds, ""},
+      {"tid", VarType::U32, kAllKinds, ""},
+      {"uid", VarType::U32, kAllKinds, ""},
+      {"gid", VarType::U32, kAllKinds, ""},
+      {"cpu", VarType::U32, kAllKinds, ""},
+      {"nsecs", VarType::U64, kAllKinds, ""},
+      {"elapsed", VarType::U64, kAllKinds, ""},
+      {"comm", VarType::Comm, kAllKinds, ""},
+      {"probe", VarType::StringSize, kAllKinds, ""},
+      {"func", VarType::StringSize, kinds({"uprobe", "uretprobe", "usdt"}),
+       "`func` names the probed function; in a tracepoint use `probe`"},
+      // bpftrace's rule: the return value of a tracepoint is a record field.
+      {"retval", VarType::I64, kinds({"uretprobe"}),
+       "in a syscall exit tracepoint use `args.ret`"},
+      {"args", VarType::Args, kinds({"tracepoint"}),
+       "in uprobes and USDT probes use arg0, arg1, ..."},
+  };
+  for (int i = 0; i <= 9; ++i)
+    vars.push_back({"arg" + std::to_string(i), VarType::U64, args_kinds,
+                    "in a tracepoint use the record fields: args.NAME"});
+  return vars;
+}
+
+std::vector<BuiltinFunc> make_funcs() {
+  using R = ArgRule;
+  using A = ast::AggKind;
+  const CallRole agg = CallRole::Aggregation;
+  const CallRole stmt = CallRole::Statement;
+  std::vector<BuiltinFunc> funcs = {
+      {"count", agg, {}, 0, false, A::Count},
+      {"sum", agg, {R::Int}, 1, false, A::Sum},
+      {"avg", agg, {R::Int}, 1, false, A::Avg},
+      {"min", agg, {R::Int}, 1, false, A::Min},
+      {"max", agg, {R::Int}, 1, false, A::Max},
+      {"stats", agg, {R::Int}, 1, false, A::Stats},
+      {"hist", agg, {R::Int}, 1, false, A::Hist},
+      {"lhist", agg, {R::Int, R::IntLiteral, R::IntLiteral, R::IntLiteral}, 4, false, A::Lhist,
+       CallExtra::Lhist},
+      {"printf", stmt, {R::StringLiteral}, 1, true, A::Count, CallExtra::Printf},
+      {"print", stmt, {R::MapOrValue}, 1},
+      {"clear", stmt, {R::Map}, 1},
+      {"zero", stmt, {R::Map}, 1},
+      {"delete", stmt, {R::MapElement}, 1},
+      {"exit", stmt, {}, 0},
+      {"time", stmt, {R::StringLiteral}, 0},
+      {"str", CallRole::Value, {R::IntOrString, R::Int}, 1},
+  };
+  return funcs;
+}
+
+const std::vector<BuiltinVar>& vars() {
+  static const std::vector<BuiltinVar> table = make_vars();
+  return table;
+}
+
+const std::vector<BuiltinFunc>& funcs() {
+  static const std::vector<BuiltinFunc> table = make_funcs();
+  return table;
+}
+
+}  // namespace
+
+KindSet kind_bit(std::string_view kind) {
+  for (size_t i = 0; i < kKindNames.size(); ++i)
+    if (kKindNames[i] == kind) return KindSet{1} << i;
+  return 0;
+}
+
+std::string describe_kinds(KindSet set) {
+  std::vector<std::string_view> names;
+  for (size_t i = 0; i < kKindNames.size(); ++i)
+    if (set & (KindSet{1} << i)) names.push_back(kKindNames[i]);
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+const BuiltinVar* find_builtin_var(std::string_view name) {
+  for (const auto& v : vars())
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+const BuiltinFunc* find_builtin_func(std::string_view name) {
+  for (const auto& f : funcs())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::vector<std::string> builtin_var_names() {
+  std::vector<std::string> out;
+  for (const auto& v : vars()) out.push_back(v.name);
+  return out;
+}
+
+std::vector<std::string> builtin_func_names() {
+  std::vector<std::string> out;
+  for (const auto& f : funcs()) out.push_back(f.name);
+  return out;
+}
+
+ast::Type builtin_var_type(const BuiltinVar& var, uint32_t string_size) {
+  switch (var.type) {
+    case VarType::U32: return ast::Type::integer(32, false);
+    case VarType::U64: return ast::Type::integer(64, false);
+    case VarType::I64: return ast::Type::integer(64, true);
+    case VarType::Comm: return ast::Type::string(16);
+    case VarType::StringSize: return ast::Type::string(string_size);
+    case VarType::Args: return ast::Type::none();
+  }
+  return ast::Type::none();
+}
+
+bool parse_int_type_name(std::string_view name, ast::Type& out) {
+  bool is_signed;
+  std::string_view digits;
+  if (name.substr(0, 4) == "uint") is_signed = false, digits = name.substr(4);
+  else if (name.substr(0, 3) == "int") is_signed = true, digits = name.substr(3);
+  else if (name.substr(0, 1) == "u") is_signed = false, digits = name.substr(1);
+  else if (name.substr(0, 1) == "s" || name.substr(0, 1) == "i") is_signed = true, digits = name.substr(1);
+  else return false;
+  for (int bits : {8, 16, 32, 64}) {
+    if (digits == std::to_string(bits)) {
+      out = ast::Type::integer(static_cast<uint8_t>(bits), is_signed);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace sonde::compiler
