@@ -24,9 +24,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EventSpec, kind, format, args, m
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Manifest, format_version, sonde_version,
                                                 source_name, probes, maps, events, ringbuf_map,
                                                 ringbuf_size, lost_map, config_target_pid_offset,
-                                                string_size)
+                                                string_size, config_start_ns_offset)
 
-std::string to_json(const Manifest& m) { return json(m).dump(); }
+// Script strings may hold any bytes; invalid UTF-8 becomes U+FFFD rather
+// than failing the build.
+std::string to_json(const Manifest& m) {
+  return json(m).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 Result<Manifest> from_json(const std::string& text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
