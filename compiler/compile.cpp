@@ -1,1 +1,47 @@
+// The pipeline, top to bottom: parse → check → lower to LLVM IR → optimise
+// → emit ELF (the last three inside codegen::generate). Each stage can be
+// dumped to stderr with `--dump`.
 #include "compiler/compile.h"
+
+#include <iostream>
+
+#include "compiler/ast/ast.h"
+#include "compiler/check.h"
+#include "compiler/codegen/codegen.h"
+#include "grammar/parse.h"
+
+namespace sonde::compiler {
+
+namespace {
+
+Error script_errors(const Diagnostics& diags) {
+  int n = diags.error_count();
+  return make_error(std::to_string(n) + (n == 1 ? " error" : " errors") + " in the script");
+}
+
+}  // namespace
+
+Result<CompiledObject> compile(const SourceFile& file, const CompileOptions& options,
+                               Diagnostics& diags) {
+  ast::Context context;
+  if (!grammar::parse(file, context, diags) || diags.has_errors()) return script_errors(diags);
+
+  CheckOptions check_options;
+  check_options.params = options.params;
+  check_options.string_size = options.string_size;
+  std::optional<CheckedProgram> checked = check(context.program, check_options, diags);
+  if (!checked || diags.has_errors()) return script_errors(diags);
+  if (options.dump == "ast") std::cerr << ast::dump(context.program);
+  if (options.check_only) return CompiledObject{};
+
+  CodegenOptions codegen_options;
+  codegen_options.source_name = file.name;
+  codegen_options.source_text = file.text;
+  codegen_options.dump = options.dump;
+  Result<CompiledObject> object = generate(*checked, codegen_options);
+  if (object && options.dump == "manifest")
+    std::cerr << manifest::to_json(object->manifest) << "\n";
+  return object;
+}
+
+}  // namespace sonde::compiler

@@ -86,6 +86,10 @@ struct Manifest {
   std::string lost_map = "sonde_lost";
   // Offset of the u32 target pid (0 = no filter) inside `sonde_config`.
   int32_t config_target_pid_offset = -1;
+  // Offset of the u64 start time (CLOCK_MONOTONIC ns, as bpf_ktime_get_ns)
+  // inside `sonde_config`, for `elapsed`; -1 when absent. The runtime writes
+  // it before load; left at 0, `elapsed` reads like `nsecs`.
+  int32_t config_start_ns_offset = -1;
   uint32_t string_size = 64;
 };
 

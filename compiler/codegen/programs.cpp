@@ -1,0 +1,89 @@
+// One BPF program per expanded attach point: its name, its ELF section (how
+// libbpf infers the program type), its prologue and body.
+#include "compiler/codegen/programs.h"
+
+#include <linux/bpf.h>
+
+#include "compiler/codegen/lowering.h"
+
+namespace sonde::compiler::codegen {
+
+namespace {
+
+// libbpf derives the program type from the section name.
+std::string section_for(const ResolvedAttach& attach) {
+  const std::string& kind = attach.kind;
+  if (kind == "tracepoint") {
+    std::string target = attach.target;
+    for (char& c : target)
+      if (c == ':') c = '/';
+    return "tracepoint/" + target;
+  }
+  if (kind == "BEGIN" || kind == "END") return "raw_tp";  // run via BPF_PROG_TEST_RUN
+  if (kind == "interval" || kind == "profile") return "perf_event";
+  if (kind == "uretprobe") return "uretprobe";
+  // usdt attaches as a uprobe at the note's address (arguments not yet lowered).
+  return "uprobe";
+}
+
+bool filters_by_pid(const std::string& kind) {
+  return kind != "BEGIN" && kind != "END" && kind != "interval";
+}
+
+}  // namespace
+
+// `if (target_pid && tgid != target_pid) return 0;` — target_pid is patched
+// into .rodata by the runtime, so it is read with a volatile load.
+void Lowering::pid_filter() {
+  llvm::Value* target =
+      b_.CreateLoad(b_.getInt32Ty(), byte_offset(globals_.config, kConfigTargetPid),
+                    /*isVolatile=*/true);
+  llvm::Value* wanted = b_.CreateZExt(target, b_.getInt64Ty());
+  llvm::Value* tgid = b_.CreateLShr(current_pid_tgid(), 32);
+  llvm::Value* other =
+      b_.CreateAnd(b_.CreateICmpNE(wanted, b_.getInt64(0)), b_.CreateICmpNE(tgid, wanted));
+  when(other, [&] { return_zero(); });
+}
+
+void Lowering::lower() {
+  locate(probe_.range);
+  if (globals_.scratch) acquire_scratch();
+  if (filters_by_pid(attach_.kind)) pid_filter();
+  if (probe_.predicate) {
+    locate(probe_.predicate->range);
+    llvm::Value* pass = truth(*probe_.predicate);
+    when(b_.CreateNot(pass), [&] { return_zero(); });
+  }
+  if (probe_.body) block(*probe_.body);
+  locate(probe_.range);
+  b_.CreateRet(b_.getInt32(0));
+}
+
+std::vector<manifest::ProbeSpec> lower_programs(BpfModule& module, Plan& plan,
+                                                const Globals& globals,
+                                                const CheckedProgram& program) {
+  std::vector<manifest::ProbeSpec> specs;
+  for (const ProbeInfo& info : program.probes) {
+    const ast::Probe& probe = *info.probe;
+    for (size_t i = 0; i < info.attach.size(); ++i) {
+      const ResolvedAttach& attach = info.attach[i];
+      manifest::ProbeSpec spec;
+      spec.program = "probe_" + std::to_string(probe.index) + "_" + std::to_string(i);
+      spec.kind = attach.kind;
+      spec.target = attach.target;
+      spec.name = attach.name;
+      spec.offset = attach.offset;
+      spec.period_ns = attach.period_ns;
+      spec.frequency = attach.frequency;
+      spec.text = attach.source ? attach.source->text : attach.probe_name;
+      spec.line = probe.range.begin.line;
+
+      llvm::Function* fn = module.define_program(spec.program, section_for(attach), spec.line);
+      Lowering(module, plan, globals, program, probe, attach, fn).lower();
+      specs.push_back(std::move(spec));
+    }
+  }
+  return specs;
+}
+
+}  // namespace sonde::compiler::codegen
