@@ -82,8 +82,10 @@ BpfModule::BpfModule(const std::string& source_name, const std::string& source_t
 BpfModule::~BpfModule() = default;
 
 llvm::DIType* BpfModule::debug_int(uint32_t bytes, bool is_signed) {
-  static const char* const kSigned[] = {"", "s8", "s16", "", "s32", "", "", "", "s64"};
-  static const char* const kUnsigned[] = {"", "u8", "u16", "", "u32", "", "", "", "u64"};
+  // C's own names, so C generated from our BTF (bpftool gen skeleton) compiles.
+  static const char* const kSigned[] = {"", "signed char", "short", "", "int", "", "", "", "long long"};
+  static const char* const kUnsigned[] = {"", "unsigned char", "unsigned short", "", "unsigned int",
+                                          "", "", "", "unsigned long long"};
   const char* name = (is_signed ? kSigned : kUnsigned)[bytes <= 8 ? bytes : 8];
   return di_->createBasicType(
       name, bytes * 8, is_signed ? llvm::dwarf::DW_ATE_signed : llvm::dwarf::DW_ATE_unsigned);
@@ -158,7 +160,9 @@ llvm::GlobalVariable* BpfModule::define_config() {
   gv->setSection(".rodata");
   gv->setAlignment(llvm::Align(8));
   gv->setDSOLocal(true);
-  llvm::DIType* layout = debug_layout("sonde_config", 16,
+  // Anonymous in BTF, so `bpftool gen skeleton` writes the struct inline
+  // instead of expecting a header of ours.
+  llvm::DIType* layout = debug_layout("", 16,
                                       {{"target_pid", kConfigTargetPid, 4, false, false},
                                        {"pad", 4, 4, false, false},
                                        {"start_ns", kConfigStartNs, 8, false, false}});

@@ -58,3 +58,47 @@ TEST(Aot, BpftoolLoadsTheObject) {
 
 }  // namespace
 }  // namespace sonde::e2e
+
+namespace sonde::e2e {
+namespace {
+
+// `bpftool gen skeleton` accepts the object, and a C program built from the
+// skeleton opens and loads it.
+TEST(Aot, SkeletonFromTheObjectLoads) {
+  SONDE_REQUIRE_BPF();
+  std::string dir = temp_path("skel");
+  ASSERT_EQ(run({"mkdir", "-p", dir}).exit_code, 0);
+  std::ofstream(dir + "/s.sonde") << "tracepoint:syscalls:sys_enter_getpid { @n = count(); }\n";
+  ASSERT_EQ(sonde({"build", dir + "/s.sonde", "-o", dir + "/probe.bpf.o"}).exit_code, 0);
+  RunResult skel = run({"bpftool", "gen", "skeleton", dir + "/probe.bpf.o"});
+  ASSERT_EQ(skel.exit_code, 0) << skel.err;
+  std::ofstream(dir + "/probe.skel.h") << skel.out;
+  std::ofstream(dir + "/main.c") << "#include \"probe.skel.h\"\n"
+                                    "int main(void) {\n"
+                                    "  struct probe_bpf* s = probe_bpf__open_and_load();\n"
+                                    "  if (!s) return 1;\n"
+                                    "  probe_bpf__destroy(s);\n"
+                                    "  return 0;\n"
+                                    "}\n";
+  RunResult cc = run({"cc", "-o", dir + "/main", dir + "/main.c", "-lbpf"});
+  ASSERT_EQ(cc.exit_code, 0) << cc.err;
+  RunResult r = run({dir + "/main"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  run({"rm", "-rf", dir});
+}
+
+// Line info ties instructions to script lines: objdump shows the source.
+TEST(Aot, ObjdumpShowsScriptLines) {
+  std::string script = write_script("BEGIN { printf(\"start\\n\"); }\n"
+                                    "tracepoint:syscalls:sys_enter_getpid { @calls_by_pid[pid] = count(); }\n");
+  std::string object = temp_path("lines.bpf.o");
+  ASSERT_EQ(sonde({"build", script, "-o", object}).exit_code, 0);
+  RunResult r = run({"llvm-objdump-16", "-S", object});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@calls_by_pid[pid] = count();"), std::string::npos) << r.out;
+  unlink(script.c_str());
+  unlink(object.c_str());
+}
+
+}  // namespace
+}  // namespace sonde::e2e
