@@ -50,7 +50,6 @@ Status Session::open() {
 // clock). Offsets come from the manifest; -1 means the object has no such
 // field.
 Status Session::configure(uint32_t target_pid) {
-  target_pid_ = target_pid;
   int32_t pid_at = target_pid ? manifest_.config_target_pid_offset : -1;
   int32_t start_at = manifest_.config_start_ns_offset;
   if (pid_at < 0 && start_at < 0) return Ok{};
@@ -127,7 +126,7 @@ Status Session::attach() {
   ring_.reset(ring_buffer__new(bpf_map__fd(events), &Session::on_record, this, nullptr));
   if (!ring_) return make_error(std::string("could not open the ring buffer: ") + std::strerror(errno));
   for (const manifest::ProbeSpec& p : manifest_.probes) {
-    auto links = attach_probe(program_of(p), p, static_cast<pid_t>(target_pid_));
+    auto links = attach_probe(program_of(p), p);
     if (!links) return links.error();
     for (LinkPtr& l : *links) links_.push_back(std::move(l));
   }
