@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     case cli::Command::Version:
       std::cout << "sonde " << SONDE_VERSION << " (LLVM " << SONDE_LLVM_VERSION << ")\n";
       return 0;
-    case cli::Command::List: return runtime::list_probes(opts.list_pattern, opts.list_verbose);
+    case cli::Command::List: return runtime::list_probes(opts.list_pattern, opts.list_verbose, opts.run.pid);
     default: break;
   }
 
@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
   copts.string_size = opts.string_size;
   copts.dump = !opts.emit.empty() ? (opts.emit == "llvm" ? "ir" : opts.emit) : opts.dump;
   copts.check_only = opts.command == cli::Command::Check;
+  copts.target_pid = opts.run.pid;
   Diagnostics diags;
   auto compiled = compiler::compile(in.source, copts, diags);
   std::cerr << render_all(diags, in.source, isatty(2));

@@ -57,6 +57,8 @@ std::vector<BuiltinFunc> make_funcs() {
       {"lhist", agg, {R::Int, R::IntLiteral, R::IntLiteral, R::IntLiteral}, 4, false, A::Lhist,
        CallExtra::Lhist},
       {"printf", stmt, {R::StringLiteral}, 1, true, A::Count, CallExtra::Printf},
+      // `emit NAME { f = v, ... }` (ast::EmitCall): the record name, then the values.
+      {"emit", stmt, {R::StringLiteral}, 1, true},
       {"print", stmt, {R::MapOrValue}, 1},
       {"clear", stmt, {R::Map}, 1},
       {"zero", stmt, {R::Map}, 1},

@@ -46,8 +46,10 @@ void check_unique_special(const std::vector<ProbeInfo>& probes, Diagnostics& dia
   }
 }
 
-std::vector<ProbeInfo> resolve_probes(ast::Program& program, Diagnostics& diags) {
+std::vector<ProbeInfo> resolve_probes(ast::Program& program, const CheckOptions& options,
+                                      Diagnostics& diags) {
   TracepointCatalog catalog;
+  catalog.target_pid = options.target_pid;
   std::vector<ProbeInfo> probes;
   for (ast::Probe* probe : program.probes) {
     ProbeInfo info;
@@ -84,7 +86,7 @@ std::map<std::string, MapInfo> run_types(ast::Program& program, std::vector<Prob
 
 std::optional<CheckedProgram> check(ast::Program& program, const CheckOptions& options,
                                     Diagnostics& diags) {
-  std::vector<ProbeInfo> probes = resolve_probes(program, diags);
+  std::vector<ProbeInfo> probes = resolve_probes(program, options, diags);
 
   Diagnostics scratch;  // the first run's errors repeat in the second
   std::map<std::string, MapInfo> first = run_types(program, probes, options, scratch, nullptr);

@@ -19,6 +19,7 @@ namespace sonde::compiler {
 struct CheckOptions {
   std::vector<std::string> params;  // positional parameters $1.. as given
   uint32_t string_size = 64;        // bytes, including the NUL
+  int target_pid = 0;  // -p: uprobe/usdt targets are found in this process
 };
 
 struct MapInfo {

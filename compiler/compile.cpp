@@ -1,6 +1,7 @@
-// The pipeline, top to bottom: parse → check → lower to LLVM IR → optimise
-// → emit ELF (the last three inside codegen::generate). Each stage can be
-// dumped to stderr with `--dump`.
+// The pipeline, top to bottom: parse → lower the declarative layer
+// (compiler/lower.h) → check → lower to LLVM IR → optimise → emit ELF (the
+// last three inside codegen::generate). Each stage can be dumped to stderr
+// with `--dump`.
 #include "compiler/compile.h"
 
 #include <iostream>
@@ -8,6 +9,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/check.h"
 #include "compiler/codegen/codegen.h"
+#include "compiler/lower.h"
 #include "grammar/parse.h"
 
 namespace sonde::compiler {
@@ -26,9 +28,17 @@ Result<CompiledObject> compile(const SourceFile& file, const CompileOptions& opt
   ast::Context context;
   if (!grammar::parse(file, context, diags) || diags.has_errors()) return script_errors(diags);
 
+  LowerOptions lower_options;
+  lower_options.stdlib_dir = SONDE_STDLIB_DIR;
+  size_t slash = file.name.rfind('/');
+  lower_options.script_dir = slash == std::string::npos ? "." : file.name.substr(0, slash);
+  lower_options.parse = grammar::parse;
+  if (!lower_declarative(context, lower_options, diags) || diags.has_errors()) return script_errors(diags);
+
   CheckOptions check_options;
   check_options.params = options.params;
   check_options.string_size = options.string_size;
+  check_options.target_pid = options.target_pid;
   std::optional<CheckedProgram> checked = check(context.program, check_options, diags);
   if (!checked || diags.has_errors()) return script_errors(diags);
   if (options.dump == "ast") std::cerr << ast::dump(context.program);

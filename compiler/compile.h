@@ -18,6 +18,7 @@ struct CompileOptions {
   uint32_t string_size = 64;
   std::string dump;  // "", "ast", "ir", "asm", "manifest": print that stage to stderr
   bool check_only = false;  // stop after the checker
+  int target_pid = 0;  // -p: uprobe/usdt targets (library names, usdt:*) are found in it
 };
 
 struct CompiledObject {

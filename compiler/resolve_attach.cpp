@@ -6,9 +6,8 @@
 // Decisions (bpftrace 0.17 is the reference):
 //  * interval takes s/ms/us/hz units; profile takes hz (→ frequency) and
 //    s/ms/us (→ period_ns, frequency 0).
-//  * uprobe:PATH:SYMBOL[+OFFSET] and uprobe:PATH:0xADDR (→ offset, empty
-//    name); symbols are not resolved here.
-//  * usdt:PATH:PROVIDER:NAME → name "PROVIDER:NAME"; usdt:PATH:NAME → "NAME".
+//  * uprobe and usdt: see resolve_user.cpp (paths, library names, -p,
+//    wildcards over symbols and stapsdt notes).
 //  * kprobe/kretprobe/software/hardware are recognised but unsupported.
 #include "compiler/resolve_attach.h"
 
@@ -104,40 +103,6 @@ std::vector<ResolvedAttach> resolve_profile(const ast::AttachPoint& ap, Tracepoi
   return {r};
 }
 
-std::vector<ResolvedAttach> resolve_uprobe(const ast::AttachPoint& ap, TracepointCatalog&,
-                                           Diagnostics& diags) {
-  std::string example = ap.provider + ":/bin/bash:readline";
-  if (ap.parts.size() != 2 || ap.parts[0].empty() || ap.parts[1].empty())
-    return shape_error(ap, diags, "expected a binary path and a symbol", example);
-  ResolvedAttach r = base(ap, ap.provider);
-  r.target = ap.parts[0];
-  const std::string& sym = ap.parts[1];
-  uint64_t value = 0;
-  size_t plus = sym.find('+');
-  if (parse_u64(sym, value) && sym.rfind("0x", 0) == 0) {
-    r.offset = value;  // an address in the binary
-  } else if (plus != std::string::npos) {
-    if (!parse_u64(sym.substr(plus + 1), value))
-      return shape_error(ap, diags, "the offset after `+` must be a number", ap.provider + ":/bin/bash:readline+4");
-    r.name = sym.substr(0, plus);
-    r.offset = value;
-  } else {
-    r.name = sym;
-  }
-  return {r};
-}
-
-std::vector<ResolvedAttach> resolve_usdt(const ast::AttachPoint& ap, TracepointCatalog&,
-                                         Diagnostics& diags) {
-  bool ok = (ap.parts.size() == 2 || ap.parts.size() == 3) &&
-            std::none_of(ap.parts.begin(), ap.parts.end(), [](auto& p) { return p.empty(); });
-  if (!ok) return shape_error(ap, diags, "expected a path, a provider and a probe name", "usdt:/usr/bin/app:provider:probe");
-  ResolvedAttach r = base(ap, "usdt");
-  r.target = ap.parts[0];
-  r.name = ap.parts.size() == 3 ? ap.parts[1] + ":" + ap.parts[2] : ap.parts[1];
-  return {r};
-}
-
 // ------------------------------------------------------------- tracepoints
 
 void report_missing_tracepoint(const ast::AttachPoint& ap, const std::string& pattern,
@@ -230,6 +195,16 @@ const std::vector<std::string>& TracepointCatalog::all() {
     all_ = listed.ok() ? std::move(*listed) : std::vector<std::string>{};
   }
   return *all_;
+}
+
+const elf::Image* TracepointCatalog::image(const std::string& path, Error& error) {
+  auto& slot = images_[path];
+  if (!slot) slot = std::make_shared<Result<elf::Image>>(elf::Image::open(path));
+  if (!*slot) {
+    error = slot->error();
+    return nullptr;
+  }
+  return &slot->value();
 }
 
 std::vector<ResolvedAttach> resolve_attach(const ast::AttachPoint& ap, TracepointCatalog& catalog,

@@ -14,7 +14,11 @@
 //  * `a op= b` is desugared into Assign{a, Binary{op, clone(a), b}} with
 //    `compound` set; the clone keeps every node single-parented.
 //  * User errors go to Diagnostics: E-lex (characters, literals, comments),
-//    E-parse (syntax), E-reserved (declarative-layer keywords). Recovery
+//    E-parse (syntax), E-reserved (a declarative-layer keyword out of place:
+//    `use` in a body, `emit` at top level). Declarations (`use`, `provider`,
+//    `syscalls`, `span`) are stored in ctx.program for the lowering passes
+//    (compiler/resolve_modules.cpp, lower_*.cpp); `emit` becomes an
+//    ast::EmitCall. Recovery
 //    continues after `;`, `}` or at the next probe; parsing never throws.
 #include "grammar/parse.h"
 

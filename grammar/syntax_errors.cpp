@@ -6,7 +6,8 @@
 // We collapse every token that can start an expression into one word,
 // "expression", and the binary operators into "an operator", quote punctuation in backticks, and drop the list entirely
 // when it is still too long to help. A reserved word of the declarative layer
-// gets its own code (E-reserved) and message instead of a syntax error.
+// inside a probe gets its own code (E-reserved) and message instead of a
+// syntax error.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -99,7 +100,8 @@ void Parser::report_syntax_error(const context& ctx) const {
   if (got == SK::S_RESERVED) {
     const std::string& word = ctx.lookahead().value.as<std::string>();
     drv.error("E-reserved", where,
-              "`" + word + "` is reserved for sonde's declarative layer, not yet supported");
+              word == "emit" ? "`emit` is a statement: it belongs inside a probe body"
+                             : "`" + word + "` is a declaration keyword: it belongs at the top level of a script");
     return;
   }
   std::string message = got == SK::S_YYEMPTY ? "syntax error" : "unexpected " + describe(got);

@@ -14,13 +14,13 @@ NLOHMANN_JSON_SERIALIZE_ENUM(FieldKind, {{FieldKind::Int, "int"},
                                          {FieldKind::Uint, "uint"},
                                          {FieldKind::String, "string"},
                                          {FieldKind::Bool, "bool"}})
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Field, name, kind, offset, size)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Field, name, kind, offset, size, unit)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProbeSpec, program, kind, target, name, offset,
                                                 period_ns, frequency, text, line)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MapSpec, name, elf_name, kind, key, value, key_size,
                                                 value_size, percpu, bucket_in_key, lhist_min,
                                                 lhist_max, lhist_step)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EventSpec, kind, format, args, map, size, line)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EventSpec, kind, name, format, args, map, size, line)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Manifest, format_version, sonde_version,
                                                 source_name, probes, maps, events, ringbuf_map,
                                                 ringbuf_size, lost_map, config_target_pid_offset,

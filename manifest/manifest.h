@@ -38,6 +38,10 @@ struct Field {
   FieldKind kind = FieldKind::Int;
   uint32_t offset = 0;
   uint32_t size = 8;  // Int/Uint: 1, 2, 4, 8; String: buffer size
+  // Records only: how to show the value. "" plain, "duration" (ns),
+  // "bytes" and "errno" (negative = -errno), "fd", "addr" (hex). Added in
+  // version 1 with a default, so older manifests still read.
+  std::string unit = {};
 };
 
 struct ProbeSpec {
@@ -66,7 +70,8 @@ struct MapSpec {
 };
 
 struct EventSpec {
-  std::string kind;    // "printf" "print" "clear" "zero" "exit" "time"
+  std::string kind;    // "printf" "print" "clear" "zero" "exit" "time" "record"
+  std::string name;    // record: the record's name (`emit NAME {...}`); fields in `args`
   std::string format;  // printf/time format string, bpftrace's verbs
   std::vector<Field> args;  // printf: argument layout (offsets from record start)
   int map = -1;        // print/clear/zero: index into `maps`

@@ -7,11 +7,13 @@ namespace sonde::runtime {
 namespace {
 
 using AttachFn = Result<Links> (*)(bpf_program*, const manifest::ProbeSpec&);
+using UserAttachFn = Result<Links> (*)(bpf_program*, const manifest::ProbeSpec&, pid_t);
 
 struct AttachKind {
   const char* kind;
-  AttachFn attach;  // nullptr: run once instead (BEGIN, END)
+  AttachFn attach;  // nullptr (and no attach_user): run once instead (BEGIN, END)
   bool uses_tracefs;
+  UserAttachFn attach_user = nullptr;  // user-space kinds, which take the -p/-c pid
 };
 
 constexpr AttachKind kKinds[] = {
@@ -20,6 +22,9 @@ constexpr AttachKind kKinds[] = {
     {"tracepoint", attach_tracepoint, true},
     {"interval", attach_interval, false},
     {"profile", attach_profile, false},
+    {"uprobe", nullptr, false, attach_uprobe},
+    {"uretprobe", nullptr, false, attach_uprobe},
+    {"usdt", nullptr, false, attach_usdt},
 };
 
 const AttachKind* find_kind(const std::string& kind) {
@@ -32,7 +37,7 @@ const AttachKind* find_kind(const std::string& kind) {
 
 bool is_run_once(const manifest::ProbeSpec& probe) {
   const AttachKind* k = find_kind(probe.kind);
-  return k && !k->attach;
+  return k && !k->attach && !k->attach_user;
 }
 
 bool needs_tracefs(const manifest::ProbeSpec& probe) {
@@ -40,12 +45,13 @@ bool needs_tracefs(const manifest::ProbeSpec& probe) {
   return k && k->uses_tracefs;
 }
 
-Result<Links> attach_probe(bpf_program* prog, const manifest::ProbeSpec& probe) {
+Result<Links> attach_probe(bpf_program* prog, const manifest::ProbeSpec& probe, pid_t pid) {
   const AttachKind* k = find_kind(probe.kind);
   if (!k)
     return make_error("probe `" + probe.text + "`: this runtime cannot attach " + probe.kind +
                           " probes yet",
                       "run the script with a newer sonde");
+  if (k->attach_user) return k->attach_user(prog, probe, pid);
   if (!k->attach) return Links{};
   return k->attach(prog, probe);
 }

@@ -4,6 +4,8 @@
 // uprobe/uretprobe/usdt get their own attach_uprobe.cpp / attach_usdt.cpp
 // and one row each in the table in attach.cpp.
 #pragma once
+#include <sys/types.h>
+
 #include <vector>
 
 #include "manifest/manifest.h"
@@ -15,7 +17,9 @@ namespace sonde::runtime {
 using Links = std::vector<LinkPtr>;
 
 // Attaches `probe` (its program already loaded). BEGIN/END yield no links.
-Result<Links> attach_probe(bpf_program* prog, const manifest::ProbeSpec& probe);
+// `pid` (-p/-c) > 0 limits user-space probes to that process; kernel-side
+// kinds ignore it (the programs filter by pid themselves).
+Result<Links> attach_probe(bpf_program* prog, const manifest::ProbeSpec& probe, pid_t pid = 0);
 bool is_run_once(const manifest::ProbeSpec& probe);  // BEGIN or END
 bool needs_tracefs(const manifest::ProbeSpec& probe);
 
@@ -23,6 +27,14 @@ bool needs_tracefs(const manifest::ProbeSpec& probe);
 Result<Links> attach_tracepoint(bpf_program* prog, const manifest::ProbeSpec& probe);
 Result<Links> attach_interval(bpf_program* prog, const manifest::ProbeSpec& probe);
 Result<Links> attach_profile(bpf_program* prog, const manifest::ProbeSpec& probe);
+
+// User-space kinds (attach_uprobe.cpp, attach_usdt.cpp). Without a pid,
+// every process running the binary is traced, including later ones.
+Result<Links> attach_uprobe(bpf_program* prog, const manifest::ProbeSpec& probe, pid_t pid);
+Result<Links> attach_usdt(bpf_program* prog, const manifest::ProbeSpec& probe, pid_t pid);
+// The file a uprobe/usdt probe names: its path, or a library short name
+// ("libc") resolved on this machine (in PID's mappings when given).
+Result<std::string> user_binary(const manifest::ProbeSpec& probe, pid_t pid);
 
 // attach_begin_end.cpp: runs a BEGIN or END program once, on this CPU.
 Status run_once(bpf_program* prog, const manifest::ProbeSpec& probe);

@@ -41,6 +41,8 @@ int Session::handle_record(const uint8_t* data, size_t size) {
     print_map(event.map);
   } else if (event.kind == "clear" || event.kind == "zero") {
     clear_or_zero(event.map, event.kind == "zero");
+  } else if (event.kind == "record") {
+    out_.record(event, data, size);
   } else if (event.kind == "time") {
     out_.time_text(local_time(event.format));
   } else if (event.kind == "exit") {

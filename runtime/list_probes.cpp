@@ -3,6 +3,7 @@
 // declares it ("    const char * filename"), skipping the common_* ones.
 #include <iostream>
 
+#include "runtime/list_user_probes.h"
 #include "runtime/runtime.h"
 #include "support/tracefs.h"
 
@@ -31,7 +32,8 @@ void print_fields(const std::string& tracepoint) {
 
 }  // namespace
 
-int list_probes(const std::string& pattern, bool verbose) {
+int list_probes(const std::string& pattern, bool verbose, pid_t pid) {
+  if (is_user_pattern(pattern, pid)) return list_user_probes(pattern, verbose, pid);
   if (Status s = tracefs::ensure_mounted(); !s) {
     std::cerr << "error: " << s.error().message << "\n";
     if (!s.error().hint.empty()) std::cerr << "hint: " << s.error().hint << "\n";

@@ -21,6 +21,10 @@ class Output {
   virtual void attached(int probes) = 0;
   virtual void printf_text(const std::string& text) = 0;
   virtual void time_text(const std::string& text) = 0;
+  // One `emit` record (kind "record"): text prints aligned columns under a
+  // header per record kind, JSON one {"type":"record",...} line
+  // (runtime/output_record.h).
+  virtual void record(const manifest::EventSpec& spec, const uint8_t* data, size_t size) = 0;
   // Before the maps are printed at exit (text: bpftrace's two blank lines).
   virtual void exit_banner() = 0;
   virtual void map(const manifest::MapSpec& spec, const MapData& data) = 0;

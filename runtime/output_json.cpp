@@ -7,13 +7,32 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/output.h"
+#include "runtime/output_record.h"
 
 namespace sonde::runtime {
 
 namespace {
 
+// A JSON string literal of arbitrary bytes: invalid UTF-8 becomes U+FFFD,
+// and every control character is escaped, not only the C0 ones JSON demands:
+// DEL and C1 (U+0080..U+009F, CSI among them) too, so a traced string can
+// never drive a terminal that shows the JSON.
 std::string quote(const std::string& s) {
-  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string json = nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  for (size_t i = 0; i < json.size(); ++i) {
+    unsigned char c = json[i], next = i + 1 < json.size() ? json[i + 1] : 0;
+    if (c == 0x7f) {
+      out += "\\u007f";
+    } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // UTF-8 of U+0080..U+009F
+      out += next < 0x90 ? "\\u008" : "\\u009";
+      out += "0123456789abcdef"[next & 0x0f];
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
 std::string key_text(const manifest::MapSpec& spec, const MapRow& row) {
@@ -72,6 +91,9 @@ class JsonOutput : public Output {
   }
   void time_text(const std::string& text) override {
     out_ << R"({"type": "time", "data": )" << quote(text) << "}\n";
+  }
+  void record(const manifest::EventSpec& spec, const uint8_t* data, size_t size) override {
+    out_ << record_json(spec, decode_record(spec, data, size), quote) << "\n";
   }
   void exit_banner() override {}
   void map(const manifest::MapSpec& spec, const MapData& data) override {

@@ -29,7 +29,9 @@ struct RunOptions {
 // stderr), 2 when events were lost.
 int run(const std::vector<uint8_t>& elf, const RunOptions& options);
 
-// `-l [PATTERN]` and `-lv`: prints matching probes (tracepoints today).
-int list_probes(const std::string& pattern, bool verbose);
+// `-l [PATTERN]` and `-lv`: prints matching probes: tracepoints, and USDT
+// probes or uprobe functions of binaries; with a pid (-l -p PID), the USDT
+// probes of that process and its libraries.
+int list_probes(const std::string& pattern, bool verbose, pid_t pid = 0);
 
 }  // namespace sonde::runtime

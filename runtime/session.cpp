@@ -50,6 +50,7 @@ Status Session::open() {
 // clock). Offsets come from the manifest; -1 means the object has no such
 // field.
 Status Session::configure(uint32_t target_pid) {
+  target_pid_ = target_pid;
   int32_t pid_at = target_pid ? manifest_.config_target_pid_offset : -1;
   int32_t start_at = manifest_.config_start_ns_offset;
   if (pid_at < 0 && start_at < 0) return Ok{};
@@ -126,7 +127,7 @@ Status Session::attach() {
   ring_.reset(ring_buffer__new(bpf_map__fd(events), &Session::on_record, this, nullptr));
   if (!ring_) return make_error(std::string("could not open the ring buffer: ") + std::strerror(errno));
   for (const manifest::ProbeSpec& p : manifest_.probes) {
-    auto links = attach_probe(program_of(p), p);
+    auto links = attach_probe(program_of(p), p, static_cast<pid_t>(target_pid_));
     if (!links) return links.error();
     for (LinkPtr& l : *links) links_.push_back(std::move(l));
   }
@@ -187,8 +188,33 @@ void Session::print_maps() {
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   std::sort(order.begin(), order.end(),
             [&](int a, int b) { return manifest_.maps[a].name < manifest_.maps[b].name; });
-  for (int i : order) print_map(i);
+  for (int i : order) {
+    // Maps named @__* are the declarative layer's bookkeeping (compiler/lower_*.cpp), not output.
+    if (manifest_.maps[i].name.rfind("@__", 0) == 0) {
+      warn_span_overflow(i);
+      continue;
+    }
+    print_map(i);
+  }
   out_.flush();
+}
+
+// A span stack deeper than its bound (compiler/lower_spans.cpp) counts the
+// opens it could not record in @__sp_NAME_overflow, per thread.
+void Session::warn_span_overflow(int index) {
+  const manifest::MapSpec& spec = manifest_.maps[index];
+  const std::string prefix = "@__sp_", suffix = "_overflow";
+  const std::string& name = spec.name;
+  if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return;
+  auto raw = read_map(map_fds_[index], spec, ncpus_);
+  if (!raw) return;
+  int64_t total = 0;
+  for (const MapRow& row : fold_map(spec, *raw, ncpus_).rows) total += row.value;
+  if (total > 0)
+    out_.warning("span " + name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()) + ": " +
+                 std::to_string(total) + " opens nested too deep were not recorded");
 }
 
 uint64_t Session::lost_events() const {

@@ -49,6 +49,7 @@ class Session {
   static int on_record(void* ctx, void* data, size_t size);
   int handle_record(const uint8_t* data, size_t size);  // events.cpp
   void print_map(int index);
+  void warn_span_overflow(int index);
   void clear_or_zero(int index, bool zero);
   bpf_program* program_of(const manifest::ProbeSpec& probe) const;
   Status run_kind(const char* kind);
@@ -62,6 +63,7 @@ class Session {
   std::vector<size_t> map_capacity_;               // max_entries, per manifest map
   std::vector<bool> warned_full_;
   int ncpus_ = 1;
+  uint32_t target_pid_ = 0;  // -p/-c, from configure(); user-space probes attach to it only
   std::string verifier_detail_;
   bool exited_ = false;      // an exit record arrived
   bool discarding_ = false;  // drop records (after exit, before END)

@@ -4,6 +4,9 @@
 
 namespace sonde::ast {
 
+EmitCall::EmitCall(std::string rec, std::vector<EmitField> f, std::vector<Expr*> a, SourceRange r)
+    : Call("emit", std::move(a), r), record(std::move(rec)), fields(std::move(f)) {}
+
 void Visitor::walk(Program& p) {
   for (Probe* probe : p.probes) visit(*probe);
 }
@@ -127,7 +130,7 @@ class Dumper : public Visitor {
   void visit(Variable& e) override { expr_line(e, "variable " + e.name); }
   void visit(MapAccess& e) override { expr_nested(e, "map " + e.name, [&] { Visitor::visit(e); }); }
   void visit(FieldAccess& e) override { expr_nested(e, "field ." + e.field, [&] { Visitor::visit(e); }); }
-  void visit(Call& e) override { expr_nested(e, "call " + e.name, [&] { Visitor::visit(e); }); }
+  void visit(Call& e) override { expr_nested(e, call_text(e), [&] { Visitor::visit(e); }); }
   void visit(Unary& e) override {
     expr_nested(e, std::string("unary ") + to_string(e.op), [&] { Visitor::visit(e); });
   }
@@ -139,6 +142,19 @@ class Dumper : public Visitor {
 
  private:
   int depth_ = 0;
+
+  // An emit shows its record and field names: "call emit io (fd, latency:duration)".
+  static std::string call_text(const Call& e) {
+    auto* emit = dynamic_cast<const EmitCall*>(&e);
+    if (!emit) return "call " + e.name;
+    std::string text = "call emit " + emit->record + " (";
+    for (size_t i = 0; i < emit->fields.size(); ++i) {
+      if (i > 0) text += ", ";
+      text += emit->fields[i].name;
+      if (!emit->fields[i].unit.empty()) text += ":" + emit->fields[i].unit;
+    }
+    return text + ")";
+  }
 
   void line(const std::string& text) { out << std::string(depth_ * 2, ' ') << text << "\n"; }
   template <typename F>

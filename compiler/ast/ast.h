@@ -131,6 +131,23 @@ struct Cast : Expr {
   Expr* operand;
 };
 
+// `emit NAME { field = expr, ... }` (declarative layer). It is a Call named
+// "emit" so that every pass that handles calls handles it: args[0] is the
+// record name as a StringLiteral, args[1..] the field values in order;
+// `fields[i]` names args[i + 1]. Codegen lays it out like a printf.
+struct EmitField {
+  std::string name;
+  std::string unit;  // "" (plain), "duration", "bytes", "fd", "addr", "errno"
+  SourceRange range;
+};
+
+struct EmitCall : Call {
+  // `args` holds the name literal first, then the values (see above).
+  EmitCall(std::string record, std::vector<EmitField> f, std::vector<Expr*> args, SourceRange r);
+  std::string record;
+  std::vector<EmitField> fields;
+};
+
 // ----------------------------------------------------------------- statements
 
 enum class StmtKind { ExprStmt, Assign, If, Unroll, Block };
@@ -194,10 +211,70 @@ struct Probe {
   Block* body = nullptr;
   SourceRange range;
   int index = 0;  // position in the program, for naming programs
+  // `... within SPAN { }` (declarative layer); empty when absent. The
+  // lowering passes consume it before the checker runs.
+  std::string within;
+  SourceRange within_range;
+};
+
+// ------------------------------------------------- declarations (declarative)
+// Top-level declarations are consumed by the lowering passes between the
+// parser and the checker (compiler/resolve_modules.cpp, lower_*.cpp); the
+// checker and codegen only ever see probes.
+
+// `use NAME` or `use "path"`.
+struct UseDecl {
+  std::string name;
+  bool is_path = false;  // written as a string literal
+  SourceRange range;
+};
+
+// One argument of a provider probe: `funcname: str`, `lineno: int`,
+// `name: str + 24` (a string 24 bytes after the pointer argument).
+struct ProviderArg {
+  std::string name;
+  std::string type;        // "str", "int", "uint", "ptr" or an integer type name
+  uint64_t str_offset = 0; // str only: bytes added to the pointer before reading
+  SourceRange range;
+};
+
+struct ProviderProbe {
+  std::string name;
+  std::vector<ProviderArg> args;
+  SourceRange range;
+};
+
+// `provider NAME { paths = "glob", ...; probe p(a: str, ...); ... }`
+struct ProviderDecl {
+  std::string name;
+  std::vector<std::string> paths;  // globs, expanded at compile time
+  std::vector<ProviderProbe> probes;
+  SourceRange range;
+};
+
+// `syscalls NAME = a, b, c`
+struct SyscallSetDecl {
+  std::string name;
+  std::vector<std::string> syscalls;
+  SourceRange range;
+};
+
+// `span NAME = OPEN .. CLOSE [options] { field = expr, ... }`
+struct SpanDecl {
+  std::string name;
+  AttachPoint open, close;
+  std::vector<std::string> options;  // e.g. "reset"
+  std::vector<EmitField> fields;
+  std::vector<Expr*> values;         // fields[i] = values[i], read at open
+  SourceRange range;
 };
 
 struct Program {
   std::vector<Probe*> probes;
+  std::vector<UseDecl> uses;
+  std::vector<ProviderDecl> providers;
+  std::vector<SyscallSetDecl> syscall_sets;
+  std::vector<SpanDecl> spans;
 };
 
 // Owns every node. Nodes are never freed individually.

@@ -17,6 +17,7 @@
 
 #include <linux/bpf.h>
 
+#include "compiler/bpf_lib/bpf_lib.h"
 #include "compiler/codegen/bpf_module.h"
 #include "compiler/codegen/lowering.h"
 #include "compiler/codegen/plan.h"
@@ -92,6 +93,13 @@ codegen::Globals define_globals(BpfModule& module, codegen::Plan& plan, const ma
   return globals;
 }
 
+bool has_usdt_probe(const CheckedProgram& program) {
+  for (const ProbeInfo& probe : program.probes)
+    for (const ResolvedAttach& attach : probe.attach)
+      if (attach.kind == "usdt") return true;
+  return false;
+}
+
 // One full lowering. `scratch` moves big buffers off the stack.
 Result<CompiledObject> build(const CheckedProgram& program, const CodegenOptions& options,
                              bool scratch, bool& stack_exceeded) {
@@ -111,6 +119,11 @@ Result<CompiledObject> build(const CheckedProgram& program, const CodegenOptions
   BpfModule module(options.source_name, options.source_text);
   codegen::Globals globals = define_globals(module, plan, m, scratch);
   m.probes = codegen::lower_programs(module, plan, globals, program);
+  // libbpf attaches USDT probes only to objects that carry its spec maps,
+  // so they come with the argument helper even when no argument is read.
+  if (has_usdt_probe(program))
+    if (Status linked = bpf_lib::link_usdt_helpers(module.module()); !linked) return linked.error();
+  if (Status linked = bpf_lib::link_user_str_helper(module.module()); !linked) return linked.error();
   module.define_manifest_section(manifest::to_json(m));
 
   Result<std::vector<uint8_t>> elf = module.emit(options.dump);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "compiler/bpf_lib/bpf_lib.h"
 #include "compiler/codegen/lowering.h"
 
 namespace sonde::compiler::codegen {
@@ -127,8 +128,15 @@ llvm::Value* Lowering::builtin(ast::Builtin& e) {
   if (n == "func") return string_literal(attach_.name, e.type);
   bool regs = attach_.kind == "uprobe" || attach_.kind == "uretprobe" || attach_.kind == "usdt";
   if (n == "retval" && regs) return ctx_load(kReturnRegOffset, 8, true);
-  // usdt arguments live wherever the note says; not lowered yet (read as 0).
-  if (n.rfind("arg", 0) == 0 && n.size() == 4 && regs && attach_.kind != "usdt") {
+  // USDT arguments live wherever each site's note says (register, memory,
+  // constant): libbpf's bpf_usdt_arg() decodes them from the spec it stored
+  // for this site (compiler/bpf_lib, linked into the module by codegen.cpp).
+  if (n.rfind("arg", 0) == 0 && n.size() == 4 && attach_.kind == "usdt") {
+    llvm::FunctionCallee fn = b_.GetInsertBlock()->getModule()->getOrInsertFunction(
+        bpf_lib::kUsdtArgFunction, b_.getInt64Ty(), b_.getPtrTy(), b_.getInt64Ty());
+    return b_.CreateCall(fn, {ctx_arg_, b_.getInt64(n[3] - '0')});
+  }
+  if (n.rfind("arg", 0) == 0 && n.size() == 4 && regs) {
     size_t i = n[3] - '0';
     if (i < std::size(kArgRegOffsets)) return ctx_load(kArgRegOffsets[i], 8, false);
   }
@@ -172,6 +180,11 @@ llvm::Value* Lowering::call(ast::Call& e) {
 // str(p [, n]): copies a user-space NUL-terminated string into a zeroed
 // buffer, at most n characters (bpftrace's meaning) and at most what fits. On a string
 // argument it truncates a copy (read with the kernel variant: it is on our stack).
+// uprobe, uretprobe and usdt programs are loaded sleepable (programs.cpp).
+bool Lowering::is_sleepable() const {
+  return attach_.kind == "uprobe" || attach_.kind == "uretprobe" || attach_.kind == "usdt";
+}
+
 llvm::Value* Lowering::str_call(ast::Call& e) {
   uint32_t size = e.type.size;
   ast::Expr& source = *e.args[0];
@@ -194,6 +207,12 @@ llvm::Value* Lowering::str_call(ast::Call& e) {
     // n counts characters, as in bpftrace: read n + 1 bytes with the NUL.
     llvm::Value* limit = b_.CreateAdd(expr(*e.args[1]), b_.getInt64(1));
     n = b_.CreateSelect(b_.CreateICmpULT(limit, n), limit, n);
+  }
+  if (helper == BPF_FUNC_probe_read_user_str && is_sleepable()) {
+    llvm::FunctionCallee read = b_.GetInsertBlock()->getModule()->getOrInsertFunction(
+        bpf_lib::kReadUserStrFunction, b_.getInt64Ty(), b_.getPtrTy(), b_.getInt32Ty(), b_.getPtrTy());
+    b_.CreateCall(read, {buf, b_.CreateTrunc(n, b_.getInt32Ty()), src});
+    return buf;
   }
   call_helper(helper, b_.getInt64Ty(), {buf, n, src});
   return buf;

@@ -42,6 +42,7 @@ class Lowering {
 
   // ---- helpers.cpp: BPF helpers, buffers, maps, ring buffer
   llvm::Value* call_helper(int id, llvm::Type* ret, std::vector<llvm::Value*> args);
+  bool is_sleepable() const;  // may call sleepable kfuncs (user-space probes)
   llvm::Value* current_pid_tgid();
   // A buffer on the stack (or in scratch). Temporaries are uninitialised and
   // live until the end of the statement that made them (lifetime markers

@@ -84,7 +84,7 @@ class EventPlanner : public ast::Visitor {
 
   void visit(ast::Call& call) override {
     ast::Visitor::visit(call);
-    static const char* const kEvents[] = {"printf", "print", "clear", "zero", "exit", "time"};
+    static const char* const kEvents[] = {"printf", "print", "clear", "zero", "exit", "time", "emit"};
     if (std::find(std::begin(kEvents), std::end(kEvents), call.name) == std::end(kEvents)) return;
     // A probe body is lowered once per attach point; its events are planned once.
     if (plan_.events.count(&call)) return;
@@ -98,6 +98,7 @@ class EventPlanner : public ast::Visitor {
       spec.format = call.args[0]->type.is_string() ? "%s\n" : "%d\n";
     }
     if (call.name == "printf") plan_printf(call, spec, 1);
+    if (call.name == "emit") plan_record(call, spec);
     if (call.name == "time") spec.format = call.args.empty() ? "%H:%M:%S\n" : string_arg(call, 0);
     if ((call.name == "print" || call.name == "clear" || call.name == "zero") &&
         prints_whole_map(call)) {
@@ -133,6 +134,19 @@ class EventPlanner : public ast::Visitor {
       offset += spec.args.back().size;
     }
     spec.size = align8(offset);
+  }
+
+  // A record is laid out like a printf's arguments, under the field names.
+  void plan_record(const ast::Call& call, manifest::EventSpec& spec) {
+    auto* emit = dynamic_cast<const ast::EmitCall*>(&call);
+    spec.kind = "record";
+    spec.name = string_arg(call, 0);
+    plan_printf(call, spec, 1);
+    spec.format.clear();
+    for (size_t i = 0; emit && i < spec.args.size() && i < emit->fields.size(); ++i) {
+      spec.args[i].name = emit->fields[i].name;
+      spec.args[i].unit = emit->fields[i].unit;
+    }
   }
 
   Plan& plan_;

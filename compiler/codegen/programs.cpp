@@ -21,9 +21,11 @@ std::string section_for(const ResolvedAttach& attach) {
   }
   if (kind == "BEGIN" || kind == "END") return "raw_tp";  // run via BPF_PROG_TEST_RUN
   if (kind == "interval" || kind == "profile") return "perf_event";
-  if (kind == "uretprobe") return "uretprobe";
-  // usdt attaches as a uprobe at the note's address (arguments not yet lowered).
-  return "uprobe";
+  // User-space programs are sleepable (".s"): str() may then fault in a
+  // page the traced program never touched (compiler/bpf_lib/user_str.c).
+  // usdt attaches as uprobes at the notes' addresses (libbpf's USDT support).
+  if (kind == "uretprobe") return "uretprobe.s";
+  return "uprobe.s";
 }
 
 bool filters_by_pid(const std::string& kind) {

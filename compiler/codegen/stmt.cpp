@@ -1,6 +1,6 @@
 // Statement lowering: assignments (variables, maps, aggregations), control
 // flow, and the statement-like calls that talk to user space through the
-// ring buffer (printf print clear zero exit time) or edit maps (delete).
+// ring buffer (printf print clear zero exit time emit) or edit maps (delete).
 #include <linux/bpf.h>
 
 #include "compiler/codegen/lowering.h"
@@ -214,7 +214,7 @@ llvm::Value* Lowering::lhist_bucket(llvm::Value* n, const ast::Type& agg) {
 
 void Lowering::call_stmt(ast::Call& c) {
   auto event = plan_.events.find(&c);
-  if (c.name == "printf") return printf_stmt(c, 1);
+  if (c.name == "printf" || c.name == "emit") return printf_stmt(c, 1);  // emit: a record
   if (c.name == "print" && plan_.event_specs.at(event->second).kind == "printf")
     return printf_stmt(c, 0);  // print(value)
   if (c.name == "exit") {

@@ -117,7 +117,7 @@ TEST(RuntimeKernel, JsonOutput) {
 TEST(RuntimeKernel, CommandRunsUnderTraceAndEndsTheRun) {
   SKIP_UNLESS_ROOT();
   RunOptions options;
-  options.command = SONDE_BINARY_DIR "/fixtures/syscalls getpid 6";
+  options.command = SONDE_BINARY_DIR "/fixtures/syscalls getpid 7";
   options.output_path = temp_path("command.out");
   options.quiet = true;
   ASSERT_EQ(run(object_bytes(), options), 0);

@@ -1,0 +1,61 @@
+// The declarative layer's lowering passes: they run after parsing and before
+// the checker, and rewrite declarations into core AST, so the checker and
+// codegen only ever see probes, maps and predicates (plus `emit` calls).
+//
+// Design note. Each pass is one file and one concern:
+//   resolve_modules.cpp  `use NAME`: parses the module, merges its declarations
+//   lower_spans.cpp      `span` declarations and `within SPAN` filters
+//   lower_syscalls.cpp   `syscall:SET` probes → sys_enter/sys_exit pairs
+//   lower_providers.cpp  `php:probe` / `usdt:php:probe` → usdt:PATH:php:probe,
+//                        `args.NAME` → str(argN) / argN
+//   lower_records.cpp    `emit` field units and record consistency
+// Invariants after lower_declarative(): no Probe has `within` set, no attach
+// point names a provider the checker does not know, and bookkeeping maps
+// are named `@__...` (the runtime does not print them at exit). Passes
+// never throw; user errors go to Diagnostics with E-decl* codes.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "compiler/ast/ast.h"
+#include "support/diagnostics.h"
+#include "support/source.h"
+
+namespace sonde::compiler {
+
+struct LowerOptions {
+  std::string stdlib_dir;  // where `use NAME` looks (NAME.sonde, providers/NAME.sonde)
+  std::string script_dir;  // relative `use "path"` is resolved from here
+  // The parser, passed in so that the front-end passes do not link grammar/
+  // (compile.cpp passes grammar::parse). Without it, `use` is an error.
+  std::function<bool(const SourceFile&, ast::Context&, Diagnostics&)> parse;
+};
+
+// Runs every pass in order; false when any reported an error.
+bool lower_declarative(ast::Context& ctx, const LowerOptions& options, Diagnostics& diags);
+
+bool resolve_modules(ast::Context& ctx, const LowerOptions& options, Diagnostics& diags);
+bool lower_spans(ast::Context& ctx, Diagnostics& diags);
+bool lower_syscalls(ast::Context& ctx, Diagnostics& diags);
+bool lower_providers(ast::Context& ctx, Diagnostics& diags);
+bool lower_records(ast::Context& ctx, Diagnostics& diags);
+
+// Deep copies with substitution (lower_clone.cpp). `replace` sees every
+// original expression first; a non-null result is used instead of a copy.
+using Substitute = std::function<ast::Expr*(const ast::Expr&)>;
+ast::Expr* clone_expr(ast::Context& ctx, const ast::Expr* e, const Substitute& replace);
+ast::Stmt* clone_stmt(ast::Context& ctx, const ast::Stmt* s, const Substitute& replace);
+ast::Block* clone_block(ast::Context& ctx, const ast::Block* b, const Substitute& replace);
+
+// Small builders for generated code.
+ast::Expr* tid_key_map(ast::Context& ctx, const std::string& name, SourceRange r);  // @name[tid]
+ast::Stmt* assign_stmt(ast::Context& ctx, ast::Expr* target, ast::Expr* value, SourceRange r);
+ast::Stmt* call_stmt(ast::Context& ctx, const std::string& fn, std::vector<ast::Expr*> args, SourceRange r);
+// `args.NAME` written in a script (base is the `args` builtin).
+bool is_args_field(const ast::Expr& e, std::string* field = nullptr);
+// `probe.NAME`, `span.NAME`: a field of the named builtin.
+bool is_builtin_field(const ast::Expr& e, const std::string& builtin, std::string* field = nullptr);
+bool is_builtin(const ast::Expr& e, const std::string& name);
+
+}  // namespace sonde::compiler

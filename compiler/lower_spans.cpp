@@ -1,0 +1,241 @@
+// Spans: `span NAME = OPEN .. CLOSE [reset] [threshold:DUR] { f = expr, ... }`
+// and the probe filter `within NAME`.
+//
+// Model: each thread has, per span kind S, a stack of open spans. OPEN
+// pushes (capturing the fields and the time), CLOSE pops; a `within S`
+// probe fires only while the thread has an S open and reads the innermost
+// one's fields as `span.F` (`span.depth`: how many are open, 1 = outermost;
+// `span.name`: "S"). At CLOSE the span emits a record named S with fields
+// (depth, F..., duration, self) — inclusive and exclusive (minus closed
+// children) nanoseconds — but only when a record was emitted inside it
+// (directly or in a nested S), or when it lasted at least `threshold`:
+// short, silent spans cost no event. `reset` on a span makes its OPEN
+// clear every span stack of the thread first: a PHP fatal error skips the
+// pending function returns, and the next request must not inherit them.
+//
+// Lowering (N = S's name; d = depth before the push; bounded at kMaxDepth):
+//   OPEN  { $__d = @__sp_N_depth[tid];
+//           if ($__d < 32) { @__sp_N_start[tid,$__d] = nsecs; @__sp_N_F[tid,$__d] = expr; ...
+//                            @__sp_N_emit[tid,$__d] = 0; @__sp_N_child[tid,$__d] = 0; }
+//           else { @__sp_N_overflow[tid] += 1 }
+//           @__sp_N_depth[tid] = $__d + 1; }
+//   CLOSE /@__sp_N_depth[tid]/ { pop, compute durations, maybe emit, add the
+//           duration to the parent's children and pass the emit mark up }
+// Overflowed levels are pushed and popped but record nothing. Maps are
+// keyed by tid or (tid, depth) and named @__sp_* (not printed at exit).
+#include <algorithm>
+#include <cstdlib>
+
+#include "compiler/lower.h"
+
+namespace sonde::compiler {
+
+using namespace ast;
+
+namespace {
+
+constexpr uint64_t kMaxDepth = 32;
+
+struct Builder {
+  Context& ctx;
+  SourceRange r;
+  Expr* tid() { return ctx.make<Builtin>("tid", r); }
+  Expr* var(const std::string& n) { return ctx.make<Variable>(n, r); }
+  Expr* num(uint64_t v) { return ctx.make<IntLiteral>(v, r); }
+  Expr* bin(BinaryOp op, Expr* a, Expr* b) { return ctx.make<Binary>(op, a, b, r); }
+  Expr* map1(const std::string& n) { return tid_key_map(ctx, n, r); }
+  Expr* map2(const std::string& n, Expr* depth) {
+    return ctx.make<MapAccess>(n, std::vector<Expr*>{tid(), depth}, r);
+  }
+  Stmt* set(Expr* target, Expr* value) { return assign_stmt(ctx, target, value, r); }
+  Stmt* del(Expr* target) { return call_stmt(ctx, "delete", {target}, r); }
+  Block* block(std::vector<Stmt*> s) { return ctx.make<Block>(std::move(s), r); }
+  Stmt* when(Expr* c, std::vector<Stmt*> then, std::vector<Stmt*> otherwise = {}) {
+    return ctx.make<If>(c, block(std::move(then)), otherwise.empty() ? nullptr : block(std::move(otherwise)), r);
+  }
+};
+
+std::string m(const SpanDecl& s, const std::string& what) { return "@__sp_" + s.name + "_" + what; }
+
+// "threshold:10ms" → ns; false when malformed.
+bool parse_duration(const std::string& text, uint64_t& ns) {
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  std::string unit = end ? end : "";
+  if (end == text.c_str()) return false;
+  static const struct { const char* name; uint64_t scale; } kUnits[] = {
+      {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+  for (const auto& u : kUnits)
+    if (unit == u.name) return ns = v * u.scale, true;
+  return false;
+}
+
+struct SpanOptions {
+  bool reset = false;
+  bool has_threshold = false;
+  uint64_t threshold = 0;
+};
+
+bool parse_options(const SpanDecl& s, SpanOptions& out, Diagnostics& diags) {
+  for (const std::string& o : s.options) {
+    if (o == "reset") { out.reset = true; continue; }
+    if (o.starts_with("threshold:") && parse_duration(o.substr(10), out.threshold)) {
+      out.has_threshold = true;
+      continue;
+    }
+    diags.error("E-decl-span", s.range, "unknown span option `" + o + "`",
+                {"options: reset, threshold:DURATION (e.g. threshold:1ms)"});
+    return false;
+  }
+  return true;
+}
+
+Probe* open_probe(Context& ctx, const Program& program, const SpanDecl& s, const SpanOptions& o) {
+  Builder b{ctx, s.open.range};
+  std::vector<Stmt*> body;
+  // Counters are only ever assigned from their own reads, which leaves the
+  // checker no type to start from: a never-taken store gives it one.
+  body.push_back(b.when(b.num(0), {b.set(b.map1(m(s, "depth")), b.num(0)), b.set(b.map1(m(s, "overflow")), b.num(0))}));
+  if (o.reset)
+    for (const SpanDecl& t : program.spans) body.push_back(b.del(b.map1(m(t, "depth"))));
+  body.push_back(b.set(b.var("$__d"), b.map1(m(s, "depth"))));
+  std::vector<Stmt*> push{b.set(b.map2(m(s, "start"), b.var("$__d")), ctx.make<Builtin>("nsecs", b.r))};
+  for (size_t i = 0; i < s.fields.size(); ++i)
+    push.push_back(b.set(b.map2(m(s, "f_" + s.fields[i].name), b.var("$__d")), clone_expr(ctx, s.values[i], nullptr)));
+  push.push_back(b.set(b.map2(m(s, "emit"), b.var("$__d")), b.num(0)));
+  push.push_back(b.set(b.map2(m(s, "child"), b.var("$__d")), b.num(0)));
+  std::vector<Stmt*> over{b.set(b.map1(m(s, "overflow")), b.bin(BinaryOp::Add, b.map1(m(s, "overflow")), b.num(1)))};
+  body.push_back(b.when(b.bin(BinaryOp::Lt, b.var("$__d"), b.num(kMaxDepth)), std::move(push), std::move(over)));
+  body.push_back(b.set(b.map1(m(s, "depth")), b.bin(BinaryOp::Add, b.var("$__d"), b.num(1))));
+  auto* p = ctx.make<Probe>();
+  p->attach_points.push_back(s.open);
+  p->body = b.block(std::move(body));
+  p->range = s.range;
+  return p;
+}
+
+// The close record: depth, the fields, duration (inclusive) and self.
+Stmt* close_record(Context& ctx, Builder& b, const SpanDecl& s) {
+  std::vector<EmitField> fields{{"depth", "", s.range}};
+  std::vector<Expr*> args{ctx.make<StringLiteral>(s.name, b.r), b.bin(BinaryOp::Add, b.var("$__d"), b.num(1))};
+  for (const EmitField& f : s.fields) {
+    fields.push_back(f);
+    args.push_back(b.map2(m(s, "f_" + f.name), b.var("$__d")));
+  }
+  fields.push_back({"duration", "duration", s.range});
+  args.push_back(b.var("$__dur"));
+  fields.push_back({"self", "duration", s.range});
+  args.push_back(b.bin(BinaryOp::Sub, b.var("$__dur"), b.map2(m(s, "child"), b.var("$__d"))));
+  return ctx.make<ExprStmt>(ctx.make<EmitCall>(s.name, std::move(fields), std::move(args), b.r), b.r);
+}
+
+Probe* close_probe(Context& ctx, const SpanDecl& s, const SpanOptions& o) {
+  Builder b{ctx, s.close.range};
+  std::vector<Stmt*> body{b.set(b.var("$__d"), b.bin(BinaryOp::Sub, b.map1(m(s, "depth")), b.num(1))),
+                          b.set(b.map1(m(s, "depth")), b.var("$__d"))};
+  Expr* emitted = b.map2(m(s, "emit"), b.var("$__d"));
+  Expr* wanted = emitted;
+  if (o.has_threshold)
+    wanted = b.bin(BinaryOp::LogicalOr, emitted, b.bin(BinaryOp::Ge, b.var("$__dur"), b.num(o.threshold)));
+  std::vector<Stmt*> recorded{
+      b.set(b.var("$__dur"), b.bin(BinaryOp::Sub, ctx.make<Builtin>("nsecs", b.r), b.map2(m(s, "start"), b.var("$__d")))),
+      b.when(wanted, {close_record(ctx, b, s)}),
+      // The parent (if any) learns its child's time and whether it emitted.
+      b.when(b.bin(BinaryOp::Gt, b.var("$__d"), b.num(0)),
+             {b.set(b.map2(m(s, "child"), b.bin(BinaryOp::Sub, b.var("$__d"), b.num(1))),
+                    b.bin(BinaryOp::Add, b.map2(m(s, "child"), b.bin(BinaryOp::Sub, b.var("$__d"), b.num(1))), b.var("$__dur"))),
+              b.when(b.map2(m(s, "emit"), b.var("$__d")),
+                     {b.set(b.map2(m(s, "emit"), b.bin(BinaryOp::Sub, b.var("$__d"), b.num(1))), b.num(1))})}),
+  };
+  for (const char* what : {"start", "emit", "child"}) recorded.push_back(b.del(b.map2(m(s, what), b.var("$__d"))));
+  for (const EmitField& f : s.fields) recorded.push_back(b.del(b.map2(m(s, "f_" + f.name), b.var("$__d"))));
+  body.push_back(b.when(b.bin(BinaryOp::Lt, b.var("$__d"), b.num(kMaxDepth)), std::move(recorded)));
+  auto* p = ctx.make<Probe>();
+  p->attach_points.push_back(s.close);
+  p->predicate = b.map1(m(s, "depth"));
+  p->body = b.block(std::move(body));
+  p->range = s.range;
+  return p;
+}
+
+// After each emit in `block`, mark the innermost span as having a record.
+void mark_emits(Context& ctx, Block* block, const SpanDecl& s) {
+  if (!block) return;
+  std::vector<Stmt*> out;
+  for (Stmt* st : block->stmts) {
+    out.push_back(st);
+    if (st->kind == StmtKind::ExprStmt && dynamic_cast<EmitCall*>(static_cast<ExprStmt*>(st)->expr)) {
+      Builder b{ctx, st->range};
+      Expr* top = b.bin(BinaryOp::Sub, b.map1(m(s, "depth")), b.num(1));
+      out.push_back(b.set(b.map2(m(s, "emit"), top), b.num(1)));
+    } else if (st->kind == StmtKind::If) {
+      mark_emits(ctx, static_cast<If*>(st)->then_block, s);
+      mark_emits(ctx, static_cast<If*>(st)->else_block, s);
+    } else if (st->kind == StmtKind::Block) {
+      mark_emits(ctx, static_cast<Block*>(st), s);
+    } else if (st->kind == StmtKind::Unroll) {
+      mark_emits(ctx, static_cast<Unroll*>(st)->body, s);
+    }
+  }
+  block->stmts = std::move(out);
+}
+
+// `within S`: a depth predicate, span.F → the innermost span's field.
+void lower_within(Context& ctx, Probe& p, const SpanDecl& s, Diagnostics& diags) {
+  Builder b{ctx, p.within_range};
+  Substitute sub = [&](const Expr& e) -> Expr* {
+    std::string f;
+    if (!is_builtin_field(e, "span", &f)) return nullptr;
+    Builder at{ctx, e.range};
+    if (f == "depth") return at.map1(m(s, "depth"));
+    if (f == "name") return ctx.make<StringLiteral>(s.name, e.range);
+    bool known = std::any_of(s.fields.begin(), s.fields.end(), [&](const EmitField& x) { return x.name == f; });
+    if (!known) {
+      diags.error("E-decl-span", e.range, "span `" + s.name + "` has no field `" + f + "`");
+      return at.num(0);
+    }
+    return at.map2(m(s, "f_" + f), at.bin(BinaryOp::Sub, at.map1(m(s, "depth")), at.num(1)));
+  };
+  // Inside, and not in an overflowed level (which recorded no fields).
+  Expr* inside = b.bin(BinaryOp::LogicalAnd, b.bin(BinaryOp::Gt, b.map1(m(s, "depth")), b.num(0)),
+                       b.bin(BinaryOp::Le, b.map1(m(s, "depth")), b.num(kMaxDepth)));
+  Expr* pred = clone_expr(ctx, p.predicate, sub);
+  p.predicate = pred ? b.bin(BinaryOp::LogicalAnd, inside, pred) : inside;
+  p.body = clone_block(ctx, p.body, sub);
+  mark_emits(ctx, p.body, s);
+  p.within.clear();
+}
+
+}  // namespace
+
+bool lower_spans(Context& ctx, Diagnostics& diags) {
+  int errors = diags.error_count();
+  std::vector<Probe*> generated;
+  for (const SpanDecl& s : ctx.program.spans) {
+    SpanOptions o;
+    if (!parse_options(s, o, diags)) continue;
+    generated.push_back(open_probe(ctx, ctx.program, s, o));
+    generated.push_back(close_probe(ctx, s, o));
+  }
+  for (Probe* p : ctx.program.probes) {
+    if (p->within.empty()) continue;
+    auto s = std::find_if(ctx.program.spans.begin(), ctx.program.spans.end(),
+                          [&](const SpanDecl& d) { return d.name == p->within; });
+    if (s == ctx.program.spans.end()) {
+      diags.error("E-decl-span", p->within_range, "no span named `" + p->within + "`");
+      continue;
+    }
+    lower_within(ctx, *p, *s, diags);
+  }
+  // Opens first, closes last in program order. (The kernel does not promise
+  // an order between programs on one attach point, so a `within` probe on a
+  // span's own OPEN or CLOSE may or may not see that span.)
+  std::vector<Probe*> probes;
+  for (size_t i = 0; i < generated.size(); i += 2) probes.push_back(generated[i]);
+  for (Probe* p : ctx.program.probes) probes.push_back(p);
+  for (size_t i = 1; i < generated.size(); i += 2) probes.push_back(generated[i]);
+  ctx.program.probes = std::move(probes);
+  return diags.error_count() == errors;
+}
+
+}  // namespace sonde::compiler

@@ -1,0 +1,222 @@
+// `syscalls NAME = a, b, c` and `syscall:NAME` / `syscall:read` probes.
+//
+// Model: a syscall probe's body runs once per call, at exit, with the entry
+// arguments (`args.F`), `retval` and `elapsed` (ns since entry) in scope.
+// Lowering, for each probe P (index N) and each syscall X it names:
+//
+//   tracepoint:syscalls:sys_enter_X {
+//     @__scN_ts[tid] = nsecs; @__scN_F[tid] = args.F; ...   // only the F used
+//   }
+//   tracepoint:syscalls:sys_exit_X /@__scN_ts[tid]/ {
+//     $__sc_start = @__scN_ts[tid]; $__sc_F = @__scN_F[tid]; ...
+//     delete(@__scN_ts[tid]); delete(@__scN_F[tid]); ...
+//     if (PRED) { BODY }            // PRED and BODY with the substitutions
+//   }
+//
+// with args.F → $__sc_F (0 when X has no F), retval → args.ret,
+// elapsed → nsecs - $__sc_start, probe.name → "X", probe.set → "NAME".
+// Invariants: maps are per probe (two probes on one syscall do not share
+// state) and keyed by tid (a thread is in one syscall at a time); the exit
+// side deletes its entries before the body runs, so an `exit()` in the body
+// leaves nothing behind, and a call whose entry was not seen (it began
+// before tracing) is skipped by the predicate.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "compiler/lower.h"
+#include "support/tracefs.h"
+
+namespace sonde::compiler {
+
+using namespace ast;
+
+namespace {
+
+struct Syscall {
+  std::string name;  // "read"
+  std::string set;   // what `probe.set` gives: the set's name, or the syscall's
+  std::vector<std::string> fields;  // entry arguments, from the tracepoint format
+  SourceRange range;
+};
+
+// args.F, probe.name and probe.set used by a probe, collected once.
+class UsedArgs : public Visitor {
+ public:
+  std::map<std::string, SourceRange> fields;
+  using Visitor::visit;
+  void visit(FieldAccess& e) override {
+    std::string f;
+    if (is_args_field(e, &f) && !fields.count(f)) fields[f] = e.range;
+    Visitor::visit(e);
+  }
+};
+
+std::vector<std::string> entry_fields(const std::string& syscall, std::string& error) {
+  auto format = tracefs::read_format("syscalls", "sys_enter_" + syscall);
+  if (!format) {
+    error = format.error().message;
+    return {};
+  }
+  std::vector<std::string> names;
+  for (const auto& f : format->fields)
+    if (!f.is_common && f.name != "__syscall_nr") names.push_back(f.name);
+  return names;
+}
+
+// The syscalls one attach point names: a declared set, else one syscall.
+bool expand(const Program& program, const AttachPoint& ap, std::vector<Syscall>& out,
+            Diagnostics& diags) {
+  if (ap.parts.size() != 1 || ap.parts[0].empty()) {
+    diags.error("E-decl-syscall", ap.range, "expected `syscall:NAME`, where NAME is a syscall or a `syscalls` set",
+                {"syscalls net = connect, sendto\n  syscall:net { ... }"});
+    return false;
+  }
+  const std::string& name = ap.parts[0];
+  std::vector<std::string> members{name};
+  for (const auto& set : program.syscall_sets)
+    if (set.name == name) members = set.syscalls;
+  bool ok = true;
+  for (const std::string& member : members) {
+    if (std::any_of(out.begin(), out.end(), [&](const Syscall& s) { return s.name == member; })) continue;
+    std::string error;
+    std::vector<std::string> fields = entry_fields(member, error);
+    if (!error.empty()) {
+      diags.error("E-decl-syscall", ap.range,
+                  "`" + member + "` is neither a syscall with tracepoints nor a `syscalls` set",
+                  {error});
+      ok = false;
+      continue;
+    }
+    out.push_back({member, name, std::move(fields), ap.range});
+  }
+  return ok;
+}
+
+AttachPoint tracepoint(const std::string& name, SourceRange r) {
+  AttachPoint ap;
+  ap.text = "tracepoint:syscalls:" + name;
+  ap.provider = "tracepoint";
+  ap.parts = {"syscalls", name};
+  ap.range = r;
+  return ap;
+}
+
+std::string map_name(const Probe& p, const std::string& what) {
+  return "@__sc" + std::to_string(p.index) + "_" + what;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+Probe* entry_probe(Context& ctx, const Probe& p, const Syscall& sc, const UsedArgs& used) {
+  SourceRange r = sc.range;
+  std::vector<Stmt*> body{assign_stmt(ctx, tid_key_map(ctx, map_name(p, "ts"), r), ctx.make<Builtin>("nsecs", r), r)};
+  for (const auto& [field, where] : used.fields)
+    if (has(sc.fields, field))
+      body.push_back(assign_stmt(ctx, tid_key_map(ctx, map_name(p, field), r),
+                                 ctx.make<FieldAccess>(ctx.make<Builtin>("args", where), field, where), r));
+  auto* probe = ctx.make<Probe>();
+  probe->attach_points.push_back(tracepoint("sys_enter_" + sc.name, r));
+  probe->body = ctx.make<Block>(std::move(body), p.body->range);
+  probe->range = p.range;
+  return probe;
+}
+
+Expr* substitute(Context& ctx, const Expr& e, const Syscall& sc) {
+  std::string f;
+  if (is_args_field(e, &f)) {
+    if (has(sc.fields, f)) return ctx.make<Variable>("$__sc_" + f, e.range);
+    return ctx.make<IntLiteral>(0, e.range);
+  }
+  if (is_builtin(e, "retval"))
+    return ctx.make<FieldAccess>(ctx.make<Builtin>("args", e.range), "ret", e.range);
+  if (is_builtin(e, "elapsed"))
+    return ctx.make<Binary>(BinaryOp::Sub, ctx.make<Builtin>("nsecs", e.range),
+                            ctx.make<Variable>("$__sc_start", e.range), e.range);
+  if (is_builtin_field(e, "probe", &f) && (f == "name" || f == "set"))
+    return ctx.make<StringLiteral>(f == "name" ? sc.name : sc.set, e.range);
+  return nullptr;
+}
+
+Probe* exit_probe(Context& ctx, const Probe& p, const Syscall& sc, const UsedArgs& used) {
+  SourceRange r = sc.range;
+  std::vector<Stmt*> body{assign_stmt(ctx, ctx.make<Variable>("$__sc_start", r),
+                                      tid_key_map(ctx, map_name(p, "ts"), r), r)};
+  std::vector<std::string> saved{"ts"};
+  for (const auto& [field, where] : used.fields) {
+    if (!has(sc.fields, field)) continue;
+    body.push_back(assign_stmt(ctx, ctx.make<Variable>("$__sc_" + field, r),
+                               tid_key_map(ctx, map_name(p, field), r), r));
+    saved.push_back(field);
+  }
+  for (const std::string& what : saved)
+    body.push_back(call_stmt(ctx, "delete", {tid_key_map(ctx, map_name(p, what), r)}, r));
+  Substitute sub = [&](const Expr& e) { return substitute(ctx, e, sc); };
+  Block* user = clone_block(ctx, p.body, sub);
+  if (p.predicate)
+    body.push_back(ctx.make<If>(clone_expr(ctx, p.predicate, sub), user, nullptr, p.predicate->range));
+  else
+    body.push_back(user);
+  auto* probe = ctx.make<Probe>();
+  probe->attach_points.push_back(tracepoint("sys_exit_" + sc.name, r));
+  probe->predicate = tid_key_map(ctx, map_name(p, "ts"), r);
+  probe->body = ctx.make<Block>(std::move(body), p.body->range);
+  probe->range = p.range;
+  return probe;
+}
+
+// Lowers one probe into its entry/exit pairs; a probe with no syscall
+// attach point is returned as is. Mixing `syscall:` with other kinds in one
+// probe is refused: `args`, `retval` and `elapsed` would mean two things.
+std::vector<Probe*> lower_probe(Context& ctx, Probe* p, Diagnostics& diags) {
+  std::vector<Syscall> syscalls;
+  const AttachPoint* other = nullptr;
+  for (const AttachPoint& ap : p->attach_points) {
+    if (ap.provider == "syscall") expand(ctx.program, ap, syscalls, diags);
+    else other = &ap;
+  }
+  if (syscalls.empty()) return {p};
+  if (other) {
+    diags.error("E-decl-syscall", other->range, "a probe with `syscall:` attach points cannot have other kinds",
+                {"write a separate probe for `" + other->text + "`"});
+    return {};
+  }
+  UsedArgs used;
+  used.visit(*p);
+  for (const auto& [field, where] : used.fields) {
+    bool known = std::any_of(syscalls.begin(), syscalls.end(), [&](const Syscall& s) { return has(s.fields, field); });
+    if (!known)
+      diags.error("E-decl-syscall", where, "no syscall of this probe has an argument `" + field + "`",
+                  {"arguments of " + syscalls[0].name + ": " + [&] {
+                     std::string list;
+                     for (const auto& f : syscalls[0].fields) list += (list.empty() ? "" : ", ") + f;
+                     return list;
+                   }()});
+  }
+  std::vector<Probe*> out;
+  for (const Syscall& sc : syscalls) {
+    out.push_back(entry_probe(ctx, *p, sc, used));
+    out.push_back(exit_probe(ctx, *p, sc, used));
+  }
+  return out;
+}
+
+}  // namespace
+
+bool lower_syscalls(Context& ctx, Diagnostics& diags) {
+  int errors = diags.error_count();
+  bool any = std::any_of(ctx.program.probes.begin(), ctx.program.probes.end(), [](const Probe* p) {
+    return std::any_of(p->attach_points.begin(), p->attach_points.end(),
+                       [](const AttachPoint& ap) { return ap.provider == "syscall"; });
+  });
+  if (any) (void)tracefs::ensure_mounted();  // read_format below reports what is missing
+  std::vector<Probe*> probes;
+  for (Probe* p : ctx.program.probes)
+    for (Probe* q : lower_probe(ctx, p, diags)) probes.push_back(q);
+  ctx.program.probes = std::move(probes);
+  return diags.error_count() == errors;
+}
+
+}  // namespace sonde::compiler
