@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "compiler/ast/ast.h"
+#include "compiler/ast/clone.h"
 #include "support/diagnostics.h"
 #include "support/source.h"
 
@@ -41,12 +42,11 @@ bool lower_syscalls(ast::Context& ctx, Diagnostics& diags);
 bool lower_providers(ast::Context& ctx, Diagnostics& diags);
 bool lower_records(ast::Context& ctx, Diagnostics& diags);
 
-// Deep copies with substitution (lower_clone.cpp). `replace` sees every
-// original expression first; a non-null result is used instead of a copy.
-using Substitute = std::function<ast::Expr*(const ast::Expr&)>;
-ast::Expr* clone_expr(ast::Context& ctx, const ast::Expr* e, const Substitute& replace);
-ast::Stmt* clone_stmt(ast::Context& ctx, const ast::Stmt* s, const Substitute& replace);
-ast::Block* clone_block(ast::Context& ctx, const ast::Block* b, const Substitute& replace);
+// Deep copies with substitution live with the AST (compiler/ast/clone.h).
+using ast::clone_block;
+using ast::clone_expr;
+using ast::clone_stmt;
+using ast::Substitute;
 
 // Small builders for generated code.
 ast::Expr* tid_key_map(ast::Context& ctx, const std::string& name, SourceRange r);  // @name[tid]

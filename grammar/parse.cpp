@@ -22,6 +22,8 @@
 //    continues after `;`, `}` or at the next probe; parsing never throws.
 #include "grammar/parse.h"
 
+#include "compiler/ast/clone.h"
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -107,56 +109,7 @@ ast::AttachPoint Driver::attach_point(const std::string& text, const Location& l
   return ap;
 }
 
-ast::Expr* Driver::clone(const ast::Expr* e) {
-  using namespace ast;
-  switch (e->kind) {
-    case ExprKind::Variable:
-      return ctx.make<Variable>(static_cast<const Variable*>(e)->name, e->range);
-    case ExprKind::MapAccess: {
-      auto* m = static_cast<const MapAccess*>(e);
-      std::vector<Expr*> keys;
-      for (const Expr* k : m->keys) keys.push_back(clone(k));
-      return ctx.make<MapAccess>(m->name, std::move(keys), e->range);
-    }
-    case ExprKind::IntLiteral:
-      return ctx.make<IntLiteral>(static_cast<const IntLiteral*>(e)->value, e->range);
-    case ExprKind::StringLiteral:
-      return ctx.make<StringLiteral>(static_cast<const StringLiteral*>(e)->value, e->range);
-    case ExprKind::PositionalParam:
-      return ctx.make<PositionalParam>(static_cast<const PositionalParam*>(e)->index, e->range);
-    case ExprKind::ParamCount:
-      return ctx.make<ParamCount>(e->range);
-    case ExprKind::Builtin:
-      return ctx.make<Builtin>(static_cast<const Builtin*>(e)->name, e->range);
-    case ExprKind::FieldAccess: {
-      auto* f = static_cast<const FieldAccess*>(e);
-      return ctx.make<FieldAccess>(clone(f->base), f->field, e->range);
-    }
-    case ExprKind::Call: {
-      auto* c = static_cast<const Call*>(e);
-      std::vector<Expr*> args;
-      for (const Expr* a : c->args) args.push_back(clone(a));
-      return ctx.make<Call>(c->name, std::move(args), e->range);
-    }
-    case ExprKind::Unary: {
-      auto* u = static_cast<const Unary*>(e);
-      return ctx.make<Unary>(u->op, clone(u->operand), e->range);
-    }
-    case ExprKind::Binary: {
-      auto* b = static_cast<const Binary*>(e);
-      return ctx.make<Binary>(b->op, clone(b->lhs), clone(b->rhs), e->range);
-    }
-    case ExprKind::Ternary: {
-      auto* t = static_cast<const Ternary*>(e);
-      return ctx.make<Ternary>(clone(t->cond), clone(t->then_expr), clone(t->else_expr), e->range);
-    }
-    case ExprKind::Cast: {
-      auto* c = static_cast<const Cast*>(e);
-      return ctx.make<Cast>(c->type_name, clone(c->operand), e->range);
-    }
-  }
-  return nullptr;  // unreachable: the switch covers every kind
-}
+ast::Expr* Driver::clone(const ast::Expr* e) { return ast::clone_expr(ctx, e); }
 
 ast::Stmt* Driver::compound_assign(ast::Expr* target, ast::BinaryOp op, ast::Expr* value, const Location& l) {
   SourceRange r = range(l);

@@ -1,11 +1,7 @@
-// Deep copies of AST subtrees with substitution, for the lowering passes
-// (see lower.h). A probe body is copied once per generated probe, so every
-// node stays single-parented and each copy can be typed independently.
-#include "compiler/lower.h"
+// Deep copies of AST subtrees with substitution (see clone.h).
+#include "compiler/ast/clone.h"
 
-namespace sonde::compiler {
-
-using namespace ast;
+namespace sonde::ast {
 
 namespace {
 
@@ -104,30 +100,4 @@ Stmt* clone_stmt(Context& ctx, const Stmt* s, const Substitute& replace) {
   return nullptr;  // unreachable
 }
 
-Expr* tid_key_map(Context& ctx, const std::string& name, SourceRange r) {
-  return ctx.make<MapAccess>(name, std::vector<Expr*>{ctx.make<Builtin>("tid", r)}, r);
-}
-
-Stmt* assign_stmt(Context& ctx, Expr* target, Expr* value, SourceRange r) {
-  return ctx.make<Assign>(target, value, r);
-}
-
-Stmt* call_stmt(Context& ctx, const std::string& fn, std::vector<Expr*> args, SourceRange r) {
-  return ctx.make<ExprStmt>(ctx.make<Call>(fn, std::move(args), r), r);
-}
-
-bool is_builtin(const Expr& e, const std::string& name) {
-  return e.kind == ExprKind::Builtin && static_cast<const Builtin&>(e).name == name;
-}
-
-bool is_builtin_field(const Expr& e, const std::string& builtin, std::string* field) {
-  if (e.kind != ExprKind::FieldAccess) return false;
-  auto& f = static_cast<const FieldAccess&>(e);
-  if (!is_builtin(*f.base, builtin)) return false;
-  if (field) *field = f.field;
-  return true;
-}
-
-bool is_args_field(const Expr& e, std::string* field) { return is_builtin_field(e, "args", field); }
-
-}  // namespace sonde::compiler
+}  // namespace sonde::ast
