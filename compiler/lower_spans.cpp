@@ -23,6 +23,14 @@
 //           duration to the parent's children and pass the emit mark up }
 // Overflowed levels are pushed and popped but record nothing. Maps are
 // keyed by tid or (tid, depth) and named @__sp_* (not printed at exit).
+//
+// Span identity, for the runtime's tree view: each recorded open gets an id
+// unique on the machine, tid << 32 | a per-thread sequence, and remembers
+// as its parent the thread's innermost open span of any kind
+// (@__sp_cur[tid]), so a PHP function nests under its request. A span's
+// record carries its id and parent (fields of unit "span.id" and
+// "span.parent"); a record emitted `within` a span carries the span's id
+// (unit "span.of"). These are hidden in text rows and top-level keys in JSON.
 #include <algorithm>
 #include <cstdlib>
 
@@ -96,10 +104,18 @@ Probe* open_probe(Context& ctx, const Program& program, const SpanDecl& s, const
   // Counters are only ever assigned from their own reads, which leaves the
   // checker no type to start from: a never-taken store gives it one.
   body.push_back(b.when(b.num(0), {b.set(b.map1(m(s, "depth")), b.num(0)), b.set(b.map1(m(s, "overflow")), b.num(0))}));
-  if (o.reset)
+  body.push_back(b.when(b.num(0), {b.set(b.map1("@__sp_seq"), b.num(0)), b.set(b.map1("@__sp_cur"), b.num(0))}));
+  if (o.reset) {
     for (const SpanDecl& t : program.spans) body.push_back(b.del(b.map1(m(t, "depth"))));
+    body.push_back(b.del(b.map1("@__sp_cur")));
+  }
   body.push_back(b.set(b.var("$__d"), b.map1(m(s, "depth"))));
   std::vector<Stmt*> push{b.set(b.map2(m(s, "start"), b.var("$__d")), ctx.make<Builtin>("nsecs", b.r))};
+  push.push_back(b.set(b.map1("@__sp_seq"), b.bin(BinaryOp::Add, b.map1("@__sp_seq"), b.num(1))));
+  push.push_back(b.set(b.map2(m(s, "id"), b.var("$__d")),
+                       b.bin(BinaryOp::BitOr, b.bin(BinaryOp::Shl, b.tid(), b.num(32)), b.map1("@__sp_seq"))));
+  push.push_back(b.set(b.map2(m(s, "parent"), b.var("$__d")), b.map1("@__sp_cur")));
+  push.push_back(b.set(b.map1("@__sp_cur"), b.map2(m(s, "id"), b.var("$__d"))));
   for (size_t i = 0; i < s.fields.size(); ++i)
     push.push_back(b.set(b.map2(m(s, "f_" + s.fields[i].name), b.var("$__d")), clone_expr(ctx, s.values[i], nullptr)));
   push.push_back(b.set(b.map2(m(s, "emit"), b.var("$__d")), b.num(0)));
@@ -126,10 +142,30 @@ Stmt* close_record(Context& ctx, Builder& b, const SpanDecl& s) {
   args.push_back(b.var("$__dur"));
   fields.push_back({"self", "duration", s.range});
   args.push_back(b.bin(BinaryOp::Sub, b.var("$__dur"), b.map2(m(s, "child"), b.var("$__d"))));
+  fields.push_back({"__id", "span.id", s.range});
+  args.push_back(b.map2(m(s, "id"), b.var("$__d")));
+  fields.push_back({"__parent", "span.parent", s.range});
+  args.push_back(b.map2(m(s, "parent"), b.var("$__d")));
   return ctx.make<ExprStmt>(ctx.make<EmitCall>(s.name, std::move(fields), std::move(args), b.r), b.r);
 }
 
-Probe* close_probe(Context& ctx, const SpanDecl& s, const SpanOptions& o) {
+// A span of another kind that encloses this one (its id is our parent)
+// learns that a record was emitted inside it, so it emits its own record
+// too and the tree view has every level: a PHP function with I/O marks the
+// request it ran in.
+std::vector<Stmt*> mark_other_parent(Builder& b, const Program& program, const SpanDecl& s) {
+  std::vector<Stmt*> out;
+  for (const SpanDecl& t : program.spans) {
+    if (t.name == s.name) continue;
+    auto top = [&] { return b.bin(BinaryOp::Sub, b.map1(m(t, "depth")), b.num(1)); };
+    Expr* open = b.bin(BinaryOp::Gt, b.map1(m(t, "depth")), b.num(0));
+    Expr* is_parent = b.bin(BinaryOp::Eq, b.map2(m(t, "id"), top()), b.map2(m(s, "parent"), b.var("$__d")));
+    out.push_back(b.when(b.bin(BinaryOp::LogicalAnd, open, is_parent), {b.set(b.map2(m(t, "emit"), top()), b.num(1))}));
+  }
+  return out;
+}
+
+Probe* close_probe(Context& ctx, const Program& program, const SpanDecl& s, const SpanOptions& o) {
   Builder b{ctx, s.close.range};
   std::vector<Stmt*> body{b.set(b.var("$__d"), b.bin(BinaryOp::Sub, b.map1(m(s, "depth")), b.num(1))),
                           b.set(b.map1(m(s, "depth")), b.var("$__d"))};
@@ -139,15 +175,21 @@ Probe* close_probe(Context& ctx, const SpanDecl& s, const SpanOptions& o) {
     wanted = b.bin(BinaryOp::LogicalOr, emitted, b.bin(BinaryOp::Ge, b.var("$__dur"), b.num(o.threshold)));
   std::vector<Stmt*> recorded{
       b.set(b.var("$__dur"), b.bin(BinaryOp::Sub, ctx.make<Builtin>("nsecs", b.r), b.map2(m(s, "start"), b.var("$__d")))),
-      b.when(wanted, {close_record(ctx, b, s)}),
+      b.set(b.var("$__w"), wanted),
+      b.when(b.var("$__w"), [&] {
+        std::vector<Stmt*> then{close_record(ctx, b, s)};
+        for (Stmt* st : mark_other_parent(b, program, s)) then.push_back(st);
+        return then;
+      }()),
+      b.set(b.map1("@__sp_cur"), b.map2(m(s, "parent"), b.var("$__d"))),
       // The parent (if any) learns its child's time and whether it emitted.
       b.when(b.bin(BinaryOp::Gt, b.var("$__d"), b.num(0)),
              {b.set(b.map2(m(s, "child"), b.bin(BinaryOp::Sub, b.var("$__d"), b.num(1))),
                     b.bin(BinaryOp::Add, b.map2(m(s, "child"), b.bin(BinaryOp::Sub, b.var("$__d"), b.num(1))), b.var("$__dur"))),
-              b.when(b.map2(m(s, "emit"), b.var("$__d")),
+              b.when(b.var("$__w"),
                      {b.set(b.map2(m(s, "emit"), b.bin(BinaryOp::Sub, b.var("$__d"), b.num(1))), b.num(1))})}),
   };
-  for (const char* what : {"start", "emit", "child"}) recorded.push_back(b.del(b.map2(m(s, what), b.var("$__d"))));
+  for (const char* what : {"start", "emit", "child", "id", "parent"}) recorded.push_back(b.del(b.map2(m(s, what), b.var("$__d"))));
   for (const EmitField& f : s.fields) recorded.push_back(b.del(b.map2(m(s, "f_" + f.name), b.var("$__d"))));
   body.push_back(b.when(b.bin(BinaryOp::Lt, b.var("$__d"), b.num(kMaxDepth)), std::move(recorded)));
   auto* p = ctx.make<Probe>();
@@ -164,10 +206,13 @@ void mark_emits(Context& ctx, Block* block, const SpanDecl& s) {
   std::vector<Stmt*> out;
   for (Stmt* st : block->stmts) {
     out.push_back(st);
-    if (st->kind == StmtKind::ExprStmt && dynamic_cast<EmitCall*>(static_cast<ExprStmt*>(st)->expr)) {
+    auto* emit = st->kind == StmtKind::ExprStmt ? dynamic_cast<EmitCall*>(static_cast<ExprStmt*>(st)->expr) : nullptr;
+    if (emit) {
       Builder b{ctx, st->range};
-      Expr* top = b.bin(BinaryOp::Sub, b.map1(m(s, "depth")), b.num(1));
-      out.push_back(b.set(b.map2(m(s, "emit"), top), b.num(1)));
+      auto top = [&] { return b.bin(BinaryOp::Sub, b.map1(m(s, "depth")), b.num(1)); };
+      emit->fields.push_back({"__span", "span.of", st->range});
+      emit->args.push_back(b.map2(m(s, "id"), top()));
+      out.push_back(b.set(b.map2(m(s, "emit"), top()), b.num(1)));
     } else if (st->kind == StmtKind::If) {
       mark_emits(ctx, static_cast<If*>(st)->then_block, s);
       mark_emits(ctx, static_cast<If*>(st)->else_block, s);
@@ -215,7 +260,7 @@ bool lower_spans(Context& ctx, Diagnostics& diags) {
     SpanOptions o;
     if (!parse_options(s, o, diags)) continue;
     generated.push_back(open_probe(ctx, ctx.program, s, o));
-    generated.push_back(close_probe(ctx, s, o));
+    generated.push_back(close_probe(ctx, ctx.program, s, o));
   }
   for (Probe* p : ctx.program.probes) {
     if (p->within.empty()) continue;

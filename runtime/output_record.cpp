@@ -96,11 +96,16 @@ std::string record_value_text(const manifest::Field& field, const RecordValue& v
 
 std::string RecordTable::row(const manifest::EventSpec& spec, const std::vector<RecordValue>& values) {
   std::string out;
+  // Span ids (units "span.*") are for the tree view and JSON, not columns.
+  std::vector<size_t> shown;
+  for (size_t i = 0; i < spec.args.size(); ++i)
+    if (spec.args[i].unit.rfind("span.", 0) != 0) shown.push_back(i);
   auto line = [&](auto cell) {
     std::string text;
-    for (size_t i = 0; i < spec.args.size(); ++i) {
+    for (size_t k = 0; k < shown.size(); ++k) {
+      size_t i = shown[k];
       const manifest::Field& f = spec.args[i];
-      bool last = i + 1 == spec.args.size();
+      bool last = k + 1 == shown.size();
       std::string c = cell(i);
       // The last column is never padded: no trailing blanks.
       text += last && !right_aligned(f) ? c : pad(c, column_width(f), right_aligned(f));
@@ -125,16 +130,21 @@ std::string json_string(const std::string& s) {
 
 std::string record_json(const manifest::EventSpec& spec, const std::vector<RecordValue>& values,
                         const std::function<std::string(const std::string&)>& quote) {
-  std::string data;
+  std::string data, ids;
   for (size_t i = 0; i < spec.args.size() && i < values.size(); ++i) {
     const manifest::Field& f = spec.args[i];
-    if (i > 0) data += ", ";
+    if (f.unit.rfind("span.", 0) == 0) {  // span bookkeeping: "id", "parent", "span"
+      std::string key = f.unit == "span.of" ? "span" : f.unit.substr(5);
+      ids += ", " + quote(key) + ": " + std::to_string(static_cast<uint64_t>(values[i].number));
+      continue;
+    }
+    if (!data.empty()) data += ", ";
     data += quote(f.name) + ": ";
     if (values[i].is_string) data += quote(values[i].text);
     else if (f.kind == manifest::FieldKind::Uint) data += std::to_string(static_cast<uint64_t>(values[i].number));
     else data += std::to_string(values[i].number);
   }
-  return R"({"type": "record", "name": )" + quote(spec.name) + R"(, "data": {)" + data + "}}";
+  return R"({"type": "record", "name": )" + quote(spec.name) + ids + R"(, "data": {)" + data + "}}";
 }
 
 }  // namespace sonde::runtime

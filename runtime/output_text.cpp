@@ -8,6 +8,7 @@
 
 #include "runtime/output.h"
 #include "runtime/output_record.h"
+#include "runtime/record_tree.h"
 
 namespace sonde::runtime {
 
@@ -33,9 +34,9 @@ class TextOutput : public Output {
   void printf_text(const std::string& text) override { out_ << text; }
   void time_text(const std::string& text) override { out_ << text; }
   void record(const manifest::EventSpec& spec, const uint8_t* data, size_t size) override {
-    out_ << records_.row(spec, decode_record(spec, data, size));
+    out_ << records_.add(spec, decode_record(spec, data, size));
   }
-  void exit_banner() override { out_ << "\n\n"; }
+  void exit_banner() override { out_ << records_.finish() << "\n\n"; }
   void map(const manifest::MapSpec& spec, const MapData& data) override {
     out_ << map_text(spec, data);
   }
@@ -49,7 +50,7 @@ class TextOutput : public Output {
  private:
   std::ostream& out_;
   std::ostream& err_;
-  RecordTable records_;
+  RecordText records_;
 };
 
 }  // namespace

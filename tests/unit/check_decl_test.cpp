@@ -191,7 +191,7 @@ TEST(CheckDecl, SpansBecomeOpenAndCloseProbes) {
   // Fields are captured per (tid, depth); the close record carries both durations.
   ASSERT_NE(r->map("@__sp_inner_f_n"), nullptr);
   EXPECT_EQ(r->map("@__sp_inner_f_n")->keys.size(), 2u);
-  EXPECT_NE(d.find("call emit inner (depth, n, duration:duration, self:duration)"), std::string::npos) << d;
+  EXPECT_NE(d.find("call emit inner (depth, n, duration:duration, self:duration, __id:span.id, __parent:span.parent)"), std::string::npos) << d;
   EXPECT_NE(d.find("int 1000000"), std::string::npos);  // the threshold
   // `reset` clears every span kind's stack at its open.
   EXPECT_NE(d.find("call delete\n      map @__sp_inner_depth"), std::string::npos) << d;
