@@ -23,6 +23,7 @@
 // distinct call text; arguments used only inside such calls are not saved.
 // Calls on retval, and sockaddr() (accept4 fills its buffer during the
 // call), stay at exit.
+//
 // Invariants: maps are per probe (two probes on one syscall do not share
 // state) and keyed by tid (a thread is in one syscall at a time); the exit
 // side deletes its entries before the body runs, so an `exit()` in the body
@@ -48,6 +49,9 @@ struct Syscall {
   SourceRange range;
 };
 
+// Calls that read the thread's fd table, which the syscall itself may
+// change (close, dup2, connect): the state before the call is the one
+// its fd argument refers to.
 bool evaluated_at_entry(const std::string& function) {
   return function == "fdkind" || function == "fdpeer";
 }
@@ -109,8 +113,8 @@ class ProbeUses : public Visitor {
  public:
   std::map<std::string, SourceRange> fields;
   std::set<std::string> exit_fields;
-  std::vector<const Call*> entry_calls;          // distinct call texts, first occurrence
-  std::map<const Expr*, size_t> entry_slot;      // every such call → its entry_calls index
+  std::vector<const Call*> entry_calls;      // distinct call texts, first occurrence
+  std::map<const Expr*, size_t> entry_slot;  // every such call → its entry_calls index
   using Visitor::visit;
   void visit(FieldAccess& e) override {
     std::string f;

@@ -14,11 +14,13 @@
 // time, so no vmlinux.h or kernel headers are needed. Field types only have
 // to be compatible in kind (a struct for a struct), not in name.
 //
-// Verifier limits: every loop is bounded by a constant, every buffer index
-// is checked against the buffer size right before the store, and variable
-// read lengths are clamped. Reads use bpf_probe_read_kernel/_user (allowed
-// in tracepoint and in sleepable uprobe programs alike); a failed read gives
-// "" (or "none" for fdkind), never an error.
+// Verifier limits: loops have constant trip counts (unrolled), text is
+// written without data-dependent branches at indices masked to the buffer
+// (see "text output" below), and variable read lengths are clamped. Reads
+// use bpf_get_current_task and bpf_probe_read_kernel/_user, which tracepoint
+// and sleepable uprobe programs both may call; so sockaddr() does not fault
+// a user page in, as str() does in uprobes. A failed read gives "" (or
+// "none" for fdkind), never an error.
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
