@@ -66,6 +66,11 @@ std::vector<BuiltinFunc> make_funcs() {
       {"exit", stmt, {}, 0},
       {"time", stmt, {R::StringLiteral}, 0},
       {"str", CallRole::Value, {R::IntOrString, R::Int}, 1},
+      // File descriptors of the current task and socket addresses, as text
+      // (compiler/bpf_lib/fd_info.c): "socket", "127.0.0.1:80", "/run/x.sock".
+      {"fdkind", CallRole::Value, {R::Int}, 1, false, A::Count, CallExtra::None, 8},
+      {"fdpeer", CallRole::Value, {R::Int}, 1, false, A::Count, CallExtra::None, 64},
+      {"sockaddr", CallRole::Value, {R::Int, R::Int}, 1, false, A::Count, CallExtra::None, 64},
   };
   return funcs;
 }

@@ -55,6 +55,9 @@ struct BuiltinFunc {
   bool variadic = false;      // printf: further arguments follow the format
   ast::AggKind agg = ast::AggKind::Count;  // for CallRole::Aggregation
   CallExtra extra = CallExtra::None;
+  // CallRole::Value calls return a string of this many bytes (NUL
+  // included); 0 means the script's string size (--strlen).
+  uint32_t result_size = 0;
 };
 
 const BuiltinVar* find_builtin_var(std::string_view name);

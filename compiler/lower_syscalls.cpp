@@ -15,6 +15,15 @@
 //
 // with args.F → $__sc_F (0 when X has no F), retval → args.ret,
 // elapsed → nsecs - $__sc_start, probe.name → "X", probe.set → "NAME".
+//
+// Entry-time calls: at close()'s exit the fd is gone, so a call to
+// fdkind() or fdpeer() whose arguments are made only of entry arguments and
+// literals is evaluated in sys_enter_X, `@__scN_eK_fdkind[tid] = fdkind(args.fd)`,
+// and carried to the exit like an argument (`$__sc_eK`). One slot per
+// distinct call text; arguments used only inside such calls are not saved.
+// Calls on retval, and sockaddr() (accept4 fills its buffer during the
+// call), stay at exit.
+//
 // Invariants: maps are per probe (two probes on one syscall do not share
 // state) and keyed by tid (a thread is in one syscall at a time); the exit
 // side deletes its entries before the body runs, so an `exit()` in the body
@@ -40,16 +49,95 @@ struct Syscall {
   SourceRange range;
 };
 
-// args.F, probe.name and probe.set used by a probe, collected once.
-class UsedArgs : public Visitor {
+// Calls that read the thread's fd table, which the syscall itself may
+// change (close, dup2, connect): the state before the call is the one
+// its fd argument refers to.
+bool evaluated_at_entry(const std::string& function) {
+  return function == "fdkind" || function == "fdpeer";
+}
+
+// The canonical text of `e` when it is made only of entry arguments,
+// literals and operators on them (so it can be evaluated at entry); ""
+// otherwise.
+std::string entry_key(const Expr& e) {
+  auto all = [](std::initializer_list<const Expr*> parts, std::string text) {
+    for (const Expr* part : parts) {
+      std::string key = entry_key(*part);
+      if (key.empty()) return std::string();
+      text += key + ",";
+    }
+    return text + ")";
+  };
+  std::string f;
+  switch (e.kind) {
+    case ExprKind::IntLiteral: return std::to_string(static_cast<const IntLiteral&>(e).value);
+    case ExprKind::PositionalParam: return "$" + std::to_string(static_cast<const PositionalParam&>(e).index);
+    case ExprKind::FieldAccess: return is_args_field(e, &f) ? "args." + f : "";
+    case ExprKind::Unary: {
+      auto& u = static_cast<const Unary&>(e);
+      bool pure = u.op == UnaryOp::Neg || u.op == UnaryOp::LogicalNot || u.op == UnaryOp::BitNot;
+      return pure ? all({u.operand}, "u" + std::to_string(int(u.op)) + "(") : "";
+    }
+    case ExprKind::Binary: {
+      auto& b = static_cast<const Binary&>(e);
+      return all({b.lhs, b.rhs}, "b" + std::to_string(int(b.op)) + "(");
+    }
+    case ExprKind::Ternary: {
+      auto& t = static_cast<const Ternary&>(e);
+      return all({t.cond, t.then_expr, t.else_expr}, "?(");
+    }
+    case ExprKind::Cast: {
+      auto& c = static_cast<const Cast&>(e);
+      return all({c.operand}, "(" + c.type_name + ")(");
+    }
+    default: return "";
+  }
+}
+
+// "fdkind(args.fd,)" for a call evaluated at entry, "" for any other.
+std::string entry_call_key(const Call& call) {
+  if (!evaluated_at_entry(call.name) || call.args.empty()) return "";
+  std::string key = call.name + "(";
+  for (const Expr* a : call.args) {
+    std::string arg = entry_key(*a);
+    if (arg.empty()) return "";
+    key += arg + ",";
+  }
+  return key + ")";
+}
+
+// What a probe uses, collected once: its args.F (all of them, to check
+// they exist; and those read at exit, to save at entry) and its entry-time
+// calls.
+class ProbeUses : public Visitor {
  public:
   std::map<std::string, SourceRange> fields;
+  std::set<std::string> exit_fields;
+  std::vector<const Call*> entry_calls;      // distinct call texts, first occurrence
+  std::map<const Expr*, size_t> entry_slot;  // every such call → its entry_calls index
   using Visitor::visit;
   void visit(FieldAccess& e) override {
     std::string f;
-    if (is_args_field(e, &f) && !fields.count(f)) fields[f] = e.range;
+    if (is_args_field(e, &f)) {
+      if (!fields.count(f)) fields[f] = e.range;
+      if (inside_entry_call_ == 0) exit_fields.insert(f);
+    }
     Visitor::visit(e);
   }
+  void visit(Call& e) override {
+    std::string key = entry_call_key(e);
+    if (key.empty()) return Visitor::visit(e);
+    auto [slot, added] = slot_of_key_.emplace(key, entry_calls.size());
+    if (added) entry_calls.push_back(&e);
+    entry_slot[&e] = slot->second;
+    ++inside_entry_call_;
+    Visitor::visit(e);
+    --inside_entry_call_;
+  }
+
+ private:
+  std::map<std::string, size_t> slot_of_key_;
+  int inside_entry_call_ = 0;
 };
 
 std::vector<std::string> entry_fields(const std::string& syscall, std::string& error) {
@@ -110,13 +198,31 @@ bool has(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-Probe* entry_probe(Context& ctx, const Probe& p, const Syscall& sc, const UsedArgs& used) {
+// The map and the exit-side variable of entry-time call `slot`.
+std::string entry_map(const Probe& p, const ProbeUses& uses, size_t slot) {
+  return map_name(p, "e" + std::to_string(slot) + "_" + uses.entry_calls[slot]->name);
+}
+
+std::string entry_variable(size_t slot) { return "$__sc_e" + std::to_string(slot); }
+
+Probe* entry_probe(Context& ctx, const Probe& p, const Syscall& sc, const ProbeUses& uses) {
   SourceRange r = sc.range;
   std::vector<Stmt*> body{assign_stmt(ctx, tid_key_map(ctx, map_name(p, "ts"), r), ctx.make<Builtin>("nsecs", r), r)};
-  for (const auto& [field, where] : used.fields)
+  for (const std::string& field : uses.exit_fields) {
+    SourceRange where = uses.fields.at(field);
     if (has(sc.fields, field))
       body.push_back(assign_stmt(ctx, tid_key_map(ctx, map_name(p, field), r),
                                  ctx.make<FieldAccess>(ctx.make<Builtin>("args", where), field, where), r));
+  }
+  // An argument this syscall lacks reads 0 here as it does at exit.
+  Substitute absent_args = [&](const Expr& e) -> Expr* {
+    std::string f;
+    if (is_args_field(e, &f) && !has(sc.fields, f)) return ctx.make<IntLiteral>(0, e.range);
+    return nullptr;
+  };
+  for (size_t slot = 0; slot < uses.entry_calls.size(); ++slot)
+    body.push_back(assign_stmt(ctx, tid_key_map(ctx, entry_map(p, uses, slot), r),
+                               clone_expr(ctx, uses.entry_calls[slot], absent_args), r));
   auto* probe = ctx.make<Probe>();
   probe->attach_points.push_back(tracepoint("sys_enter_" + sc.name, r));
   probe->body = ctx.make<Block>(std::move(body), p.body->range);
@@ -124,7 +230,9 @@ Probe* entry_probe(Context& ctx, const Probe& p, const Syscall& sc, const UsedAr
   return probe;
 }
 
-Expr* substitute(Context& ctx, const Expr& e, const Syscall& sc) {
+Expr* substitute(Context& ctx, const Expr& e, const Syscall& sc, const ProbeUses& uses) {
+  if (auto slot = uses.entry_slot.find(&e); slot != uses.entry_slot.end())
+    return ctx.make<Variable>(entry_variable(slot->second), e.range);
   std::string f;
   if (is_args_field(e, &f)) {
     if (has(sc.fields, f)) return ctx.make<Variable>("$__sc_" + f, e.range);
@@ -140,20 +248,22 @@ Expr* substitute(Context& ctx, const Expr& e, const Syscall& sc) {
   return nullptr;
 }
 
-Probe* exit_probe(Context& ctx, const Probe& p, const Syscall& sc, const UsedArgs& used) {
+Probe* exit_probe(Context& ctx, const Probe& p, const Syscall& sc, const ProbeUses& uses) {
   SourceRange r = sc.range;
-  std::vector<Stmt*> body{assign_stmt(ctx, ctx.make<Variable>("$__sc_start", r),
-                                      tid_key_map(ctx, map_name(p, "ts"), r), r)};
-  std::vector<std::string> saved{"ts"};
-  for (const auto& [field, where] : used.fields) {
-    if (!has(sc.fields, field)) continue;
-    body.push_back(assign_stmt(ctx, ctx.make<Variable>("$__sc_" + field, r),
-                               tid_key_map(ctx, map_name(p, field), r), r));
-    saved.push_back(field);
-  }
-  for (const std::string& what : saved)
-    body.push_back(call_stmt(ctx, "delete", {tid_key_map(ctx, map_name(p, what), r)}, r));
-  Substitute sub = [&](const Expr& e) { return substitute(ctx, e, sc); };
+  std::vector<Stmt*> body;
+  std::vector<std::string> saved;  // maps to read into variables, then delete
+  auto restore = [&](const std::string& variable, const std::string& map) {
+    body.push_back(assign_stmt(ctx, ctx.make<Variable>(variable, r), tid_key_map(ctx, map, r), r));
+    saved.push_back(map);
+  };
+  restore("$__sc_start", map_name(p, "ts"));
+  for (const std::string& field : uses.exit_fields)
+    if (has(sc.fields, field)) restore("$__sc_" + field, map_name(p, field));
+  for (size_t slot = 0; slot < uses.entry_calls.size(); ++slot)
+    restore(entry_variable(slot), entry_map(p, uses, slot));
+  for (const std::string& map : saved)
+    body.push_back(call_stmt(ctx, "delete", {tid_key_map(ctx, map, r)}, r));
+  Substitute sub = [&](const Expr& e) { return substitute(ctx, e, sc, uses); };
   Block* user = clone_block(ctx, p.body, sub);
   if (p.predicate)
     body.push_back(ctx.make<If>(clone_expr(ctx, p.predicate, sub), user, nullptr, p.predicate->range));
@@ -183,9 +293,9 @@ std::vector<Probe*> lower_probe(Context& ctx, Probe* p, Diagnostics& diags) {
                 {"write a separate probe for `" + other->text + "`"});
     return {};
   }
-  UsedArgs used;
-  used.visit(*p);
-  for (const auto& [field, where] : used.fields) {
+  ProbeUses uses;
+  uses.visit(*p);
+  for (const auto& [field, where] : uses.fields) {
     bool known = std::any_of(syscalls.begin(), syscalls.end(), [&](const Syscall& s) { return has(s.fields, field); });
     if (!known)
       diags.error("E-decl-syscall", where, "no syscall of this probe has an argument `" + field + "`",
@@ -197,8 +307,8 @@ std::vector<Probe*> lower_probe(Context& ctx, Probe* p, Diagnostics& diags) {
   }
   std::vector<Probe*> out;
   for (const Syscall& sc : syscalls) {
-    out.push_back(entry_probe(ctx, *p, sc, used));
-    out.push_back(exit_probe(ctx, *p, sc, used));
+    out.push_back(entry_probe(ctx, *p, sc, uses));
+    out.push_back(exit_probe(ctx, *p, sc, uses));
   }
   return out;
 }

@@ -65,7 +65,8 @@ Type TypeChecker::check_call(ast::Call& call, Role role) {
 
   Type result = Type::none();
   if (f->role == CallRole::Aggregation) result = Type::aggregate(f->agg);
-  if (f->role == CallRole::Value) result = Type::string(options_.string_size);  // str()
+  if (f->role == CallRole::Value)
+    result = Type::string(f->result_size ? f->result_size : options_.string_size);
   if (f->extra == CallExtra::Printf) check_printf(call);
   if (f->extra == CallExtra::Lhist && !check_lhist(call, result)) return Type::none();
   return ok ? result : Type::none();

@@ -6,7 +6,7 @@ find_program(SONDE_BPF_LIB_CLANG NAMES clang-16 clang PATHS /usr/lib/llvm-16/bin
 set(bpf_lib_dir ${CMAKE_SOURCE_DIR}/compiler/bpf_lib)
 set(bpf_lib_out ${CMAKE_BINARY_DIR}/bpf_lib)
 set(bpf_lib_generated)
-foreach(name usdt_arg user_str)
+foreach(name usdt_arg user_str fd_info)
   set(bc ${bpf_lib_out}/${name}.bc)
   set(cpp ${bpf_lib_out}/${name}_bitcode.cpp)
   add_custom_command(OUTPUT ${bc}

@@ -16,6 +16,8 @@ extern const unsigned char k_usdt_arg_bitcode[];
 extern const size_t k_usdt_arg_bitcode_size;
 extern const unsigned char k_user_str_bitcode[];
 extern const size_t k_user_str_bitcode_size;
+extern const unsigned char k_fd_info_bitcode[];
+extern const size_t k_fd_info_bitcode_size;
 
 std::string_view usdt_arg_bitcode() {
   return {reinterpret_cast<const char*>(k_usdt_arg_bitcode), k_usdt_arg_bitcode_size};
@@ -23,6 +25,10 @@ std::string_view usdt_arg_bitcode() {
 
 std::string_view user_str_bitcode() {
   return {reinterpret_cast<const char*>(k_user_str_bitcode), k_user_str_bitcode_size};
+}
+
+std::string_view fd_info_bitcode() {
+  return {reinterpret_cast<const char*>(k_fd_info_bitcode), k_fd_info_bitcode_size};
 }
 
 namespace {
@@ -73,6 +79,12 @@ Status link_usdt_helpers(llvm::Module& module) {
 Status link_user_str_helper(llvm::Module& module) {
   if (!module.getFunction(kReadUserStrFunction)) return Ok{};
   return link_bitcode(module, user_str_bitcode(), kReadUserStrFunction);
+}
+
+Status link_fd_helpers(llvm::Module& module) {
+  for (const char* name : {kFdKindFunction, kFdPeerFunction, kSockaddrFunction})
+    if (module.getFunction(name)) return link_bitcode(module, fd_info_bitcode(), name);
+  return Ok{};
 }
 
 }  // namespace sonde::compiler::bpf_lib

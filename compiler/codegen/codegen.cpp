@@ -124,6 +124,7 @@ Result<CompiledObject> build(const CheckedProgram& program, const CodegenOptions
   if (has_usdt_probe(program))
     if (Status linked = bpf_lib::link_usdt_helpers(module.module()); !linked) return linked.error();
   if (Status linked = bpf_lib::link_user_str_helper(module.module()); !linked) return linked.error();
+  if (Status linked = bpf_lib::link_fd_helpers(module.module()); !linked) return linked.error();
   module.define_manifest_section(manifest::to_json(m));
 
   Result<std::vector<uint8_t>> elf = module.emit(options.dump);

@@ -17,6 +17,17 @@ namespace {
 constexpr uint32_t kArgRegOffsets[] = {112, 104, 96, 88, 72, 64};
 constexpr uint32_t kReturnRegOffset = 80;
 
+// Calls whose string result is made from integer arguments only, so it may
+// be written straight into the caller's destination.
+bool fills_own_result(const ast::Expr& e) {
+  if (e.kind != ast::ExprKind::Call) return false;
+  const std::string& name = static_cast<const ast::Call&>(e).name;
+  return name == "str" || name == "fdkind" || name == "fdpeer" || name == "sockaddr";
+}
+
+// sockaddr() without a length reads at most sizeof(struct sockaddr_storage).
+constexpr uint64_t kSockaddrStorageSize = 128;
+
 const tracefs::Field* find_field(const ResolvedAttach& attach, const std::string& name) {
   for (const tracefs::Field& f : attach.fields)
     if (f.name == name) return &f;
@@ -31,8 +42,7 @@ llvm::Value* Lowering::expr(ast::Expr& e) {
   // since its key could read the very variable being assigned.
   bool may_fill_target =
       e.kind == ast::ExprKind::StringLiteral || e.kind == ast::ExprKind::PositionalParam ||
-      e.kind == ast::ExprKind::Builtin || e.kind == ast::ExprKind::FieldAccess ||
-      (e.kind == ast::ExprKind::Call && static_cast<ast::Call&>(e).name == "str");
+      e.kind == ast::ExprKind::Builtin || e.kind == ast::ExprKind::FieldAccess || fills_own_result(e);
   if (!may_fill_target || !e.type.is_string()) target_ = nullptr;
   switch (e.kind) {
     case ast::ExprKind::IntLiteral:
@@ -171,6 +181,7 @@ llvm::Value* Lowering::field(ast::FieldAccess& e) {
 
 llvm::Value* Lowering::call(ast::Call& e) {
   if (e.name == "str") return str_call(e);
+  if (e.name == "fdkind" || e.name == "fdpeer" || e.name == "sockaddr") return fd_call(e);
   // Statement-like calls have no value; the checker keeps them out of
   // expressions, so this is only reached for an expression statement.
   call_stmt(e);
@@ -215,6 +226,29 @@ llvm::Value* Lowering::str_call(ast::Call& e) {
     return buf;
   }
   call_helper(helper, b_.getInt64Ty(), {buf, n, src});
+  return buf;
+}
+
+// fdkind(fd), fdpeer(fd), sockaddr(p [, len]): C helpers (bpf_lib/fd_info.c,
+// linked by codegen.cpp) that write text into the zeroed result buffer.
+llvm::Value* Lowering::fd_call(ast::Call& e) {
+  llvm::Value* dst = std::exchange(target_, nullptr);  // integer arguments reset it
+  std::vector<llvm::Value*> args;
+  for (ast::Expr* a : e.args) args.push_back(expr(*a));
+  target_ = dst;
+  llvm::Value* buf = string_result(e.type.size, e.name.c_str());
+  llvm::Module& module = *b_.GetInsertBlock()->getModule();
+  if (e.name == "sockaddr") {
+    llvm::Value* len = args.size() > 1 ? args[1] : b_.getInt64(kSockaddrStorageSize);
+    llvm::FunctionCallee fn = module.getOrInsertFunction(
+        bpf_lib::kSockaddrFunction, b_.getVoidTy(), b_.getPtrTy(), b_.getPtrTy(), b_.getInt64Ty());
+    b_.CreateCall(fn, {buf, b_.CreateIntToPtr(args[0], b_.getPtrTy()), len});
+    return buf;
+  }
+  const char* name = e.name == "fdkind" ? bpf_lib::kFdKindFunction : bpf_lib::kFdPeerFunction;
+  llvm::FunctionCallee fn =
+      module.getOrInsertFunction(name, b_.getVoidTy(), b_.getPtrTy(), b_.getInt64Ty());
+  b_.CreateCall(fn, {buf, args[0]});
   return buf;
 }
 

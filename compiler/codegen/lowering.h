@@ -91,6 +91,7 @@ class Lowering {
   llvm::Value* field(ast::FieldAccess& e);
   llvm::Value* call(ast::Call& e);
   llvm::Value* str_call(ast::Call& e);
+  llvm::Value* fd_call(ast::Call& e);
   llvm::Value* unary(ast::Unary& e);
   llvm::Value* increment(ast::Unary& e);
   llvm::Value* binary(ast::Binary& e);

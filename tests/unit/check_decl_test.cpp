@@ -96,6 +96,55 @@ TEST(CheckDecl, UnknownSyscallOrArgument) {
   EXPECT_TRUE(mixed->has("E-decl-syscall", 1, 15)) << mixed->rendered();
 }
 
+// The dump of the one probe attached to `attach` (its text, from "probe").
+std::string probe_dump(const Lowered& r, const std::string& attach) {
+  std::string d = r.dump();
+  size_t at = d.find("attach " + attach + "\n");
+  if (at == std::string::npos) return "";
+  size_t begin = d.rfind("probe\n", at);
+  size_t end = d.find("\nprobe\n", at);
+  return d.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+size_t occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// fdkind()/fdpeer() of entry arguments and literals run at sys_enter (at
+// close()'s exit the fd is gone), one slot per distinct call; on retval,
+// through a variable, and sockaddr() always, they run at exit.
+TEST(CheckDecl, FdHelpersOfEntryArgumentsRunAtEntry) {
+  SONDE_REQUIRE_TRACEFS();
+  auto r = lower(
+      "syscall:close /fdkind(args.fd) == \"socket\"/ {\n"
+      "  printf(\"%s %s %s\\n\", fdkind(args.fd), fdpeer((int32)args.fd + 0), fdkind(7));\n"
+      "}\n"
+      "syscall:accept4 { $fd = args.fd;\n"
+      "  printf(\"%s %s %s\\n\", fdkind(retval), fdpeer($fd), sockaddr(args.upeer_sockaddr));\n"
+      "}\n");
+  EXPECT_CLEAN(r);
+  std::string enter_close = probe_dump(*r, "tracepoint:syscalls:sys_enter_close");
+  std::string exit_close = probe_dump(*r, "tracepoint:syscalls:sys_exit_close");
+  EXPECT_EQ(occurrences(enter_close, "call fdkind"), 2u) << enter_close;  // args.fd and 7
+  EXPECT_EQ(occurrences(enter_close, "call fdpeer"), 1u) << enter_close;
+  EXPECT_NE(enter_close.find("map @__sc0_e0_fdkind"), std::string::npos) << enter_close;
+  EXPECT_NE(enter_close.find("map @__sc0_e2_fdkind"), std::string::npos) << enter_close;
+  EXPECT_EQ(enter_close.find("@__sc0_e3"), std::string::npos) << enter_close;
+  // args.fd is only read inside those calls: it is not carried to the exit.
+  EXPECT_EQ(enter_close.find("@__sc0_fd"), std::string::npos) << enter_close;
+  EXPECT_EQ(exit_close.find("call fd"), std::string::npos) << exit_close;
+  EXPECT_EQ(occurrences(exit_close, "variable $__sc_e0"), 3u) << exit_close;  // restore, predicate, printf
+
+  std::string enter_accept = probe_dump(*r, "tracepoint:syscalls:sys_enter_accept4");
+  std::string exit_accept = probe_dump(*r, "tracepoint:syscalls:sys_exit_accept4");
+  EXPECT_EQ(enter_accept.find("call "), std::string::npos) << enter_accept;
+  EXPECT_NE(exit_accept.find("call fdkind"), std::string::npos) << exit_accept;
+  EXPECT_NE(exit_accept.find("call fdpeer"), std::string::npos) << exit_accept;
+  EXPECT_NE(exit_accept.find("call sockaddr"), std::string::npos) << exit_accept;
+}
+
 // ---------------------------------------------------------------- providers
 
 TEST(CheckDecl, ProviderArgsAndPathsExpand) {

@@ -35,6 +35,18 @@ TEST(CheckTypes, LiteralsBuiltinsAndOperators) {
   for (size_t i = 0; i < std::size(expected); ++i) EXPECT_EQ(type_of(*r, 0, i), expected[i]) << "statement " << i;
 }
 
+// fdkind() is 8 bytes and fdpeer()/sockaddr() 64 whatever --strlen says:
+// their sizes are the C helpers' buffers (compiler/bpf_lib/fd_info.c).
+TEST(CheckTypes, FdHelpersReturnFixedSizeStrings) {
+  auto r = run_check("uprobe:/bin/sh:main { $a = fdkind(arg0); $b = fdpeer(arg0); $c = sockaddr(arg1);"
+                     " $d = sockaddr(arg1, 16); @m[fdkind(0)] = fdpeer(1); }");
+  EXPECT_CLEAN(r);
+  const char* expected[] = {"string[8]", "string[64]", "string[64]", "string[64]"};
+  for (size_t i = 0; i < std::size(expected); ++i) EXPECT_EQ(type_of(*r, 0, i), expected[i]) << "statement " << i;
+  ASSERT_NE(r->map("@m"), nullptr);
+  EXPECT_EQ(ast::to_string(r->map("@m")->keys.at(0)), "string[8]");
+}
+
 TEST(CheckTypes, RetvalAndVariablesKeepFirstType) {
   auto r = run_check("uretprobe:/bin/sh:main { $x = retval; $x = 5; @y = $x; }");
   EXPECT_CLEAN(r);

@@ -3,8 +3,11 @@
 // docs/internals.md promises, and the manifest agrees with the object.
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <gelf.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
+
+#include <cstring>
 
 #include <memory>
 #include <string>
@@ -290,6 +293,59 @@ TEST(CodegenObject, OnlyProgramsThatNeedItUseScratchSpace) {
   for (char v = 'a'; v <= 'j'; ++v) big += std::string(" $") + v + " = str(args.filename);";
   big += " @[$a, $j] = count(); }";
   EXPECT_TRUE(has_scratch(compile_ok(big)));
+}
+
+// The bytes of ELF section `name`, empty when there is none.
+std::string section_bytes(const std::vector<uint8_t>& elf_bytes, const std::string& name) {
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_memory(reinterpret_cast<char*>(const_cast<uint8_t*>(elf_bytes.data())), elf_bytes.size());
+  if (!elf) return "";
+  size_t names = 0;
+  elf_getshdrstrndx(elf, &names);
+  std::string out;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (!gelf_getshdr(scn, &shdr)) continue;
+    const char* n = elf_strptr(elf, names, shdr.sh_name);
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (n && name == n && data && data->d_buf) out.assign(static_cast<const char*>(data->d_buf), data->d_size);
+  }
+  elf_end(elf);
+  return out;
+}
+
+// .BTF.ext's header: magic, version, flags, hdr_len, then offset/length
+// pairs for func info, line info and (at byte 24) CO-RE relocations.
+uint32_t core_relo_bytes(const CompiledObject& obj) {
+  std::string ext = section_bytes(obj.elf, ".BTF.ext");
+  uint32_t hdr_len = 0, len = 0;
+  if (ext.size() < 32) return 0;
+  std::memcpy(&hdr_len, ext.data() + 4, 4);
+  if (hdr_len < 32) return 0;  // an old header without CO-RE relocations
+  std::memcpy(&len, ext.data() + 28, 4);
+  return len;
+}
+
+// fdkind/fdpeer/sockaddr link compiler/bpf_lib/fd_info.c, whose kernel
+// struct reads must reach the object as CO-RE relocations (libbpf applies
+// them at load) with the local struct types in BTF; other scripts carry
+// neither.
+TEST(CodegenObject, FdHelpersCarryCoreRelocations) {
+  CompiledObject with = compile_ok("BEGIN { printf(\"%s %s %s\\n\", fdkind(0), fdpeer(1), sockaddr(0)); }");
+  ObjectPtr o = open_object(with);
+  ASSERT_TRUE(o);
+  const btf* types = bpf_object__btf(o.get());
+  ASSERT_NE(types, nullptr);
+  for (const char* name : {"task_struct", "fdtable", "file", "inode", "sock_common", "unix_sock"})
+    EXPECT_GT(btf__find_by_name_kind(types, name, BTF_KIND_STRUCT), 0) << name;
+  // Each CO-RE record is 16 bytes; fdkind alone reads six fields.
+  EXPECT_GE(core_relo_bytes(with), 6u * 16u);
+
+  CompiledObject without = compile_ok("BEGIN { printf(\"%s\\n\", str(0)); }");
+  ObjectPtr plain = open_object(without);
+  ASSERT_TRUE(plain);
+  EXPECT_LT(btf__find_by_name_kind(bpf_object__btf(plain.get()), "task_struct", BTF_KIND_STRUCT), 0);
+  EXPECT_EQ(core_relo_bytes(without), 0u);
 }
 
 TEST(CodegenObject, CheckOnlyStopsBeforeCodegen) {
