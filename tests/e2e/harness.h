@@ -40,6 +40,8 @@ class Spawned {
   bool wait_for_err(const std::string& needle, double timeout_s = 30);
   bool wait_for_out(const std::string& needle, double timeout_s = 30);
   void signal(int sig);
+  // What it printed so far (read by the wait_for_* calls), while it runs on.
+  const RunResult& so_far() const { return result_; }
   // Waits for exit (killing it after timeout) and returns everything it printed.
   RunResult finish(double timeout_s = 30);
 
