@@ -9,6 +9,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/check.h"
 #include "compiler/codegen/codegen.h"
+#include "compiler/compile_cache.h"
 #include "compiler/lower.h"
 #include "grammar/parse.h"
 
@@ -44,11 +45,27 @@ Result<CompiledObject> compile(const SourceFile& file, const CompileOptions& opt
   if (options.dump == "ast") std::cerr << ast::dump(context.program);
   if (options.check_only) return CompiledObject{};
 
+  // Dumps show LLVM's stages and -p resolves targets inside one process:
+  // those always compile.
+  bool cacheable = options.dump.empty() && options.target_pid == 0;
+  CompileCache cache = cacheable ? CompileCache::from_environment() : CompileCache{};
+  std::string key;
+  if (cacheable) {
+    std::string program = ast::dump(context.program);
+    key = "sonde " SONDE_VERSION "\nstrlen " + std::to_string(options.string_size) + "\nparams";
+    for (const std::string& p : options.params) key += " " + std::to_string(p.size()) + ":" + p;
+    key += "\nsource " + file.name + "\n" + file.text + "\nprogram\n" + program +
+           CompileCache::environment_key(program);
+    if (auto elf = cache.lookup(key))
+      if (auto m = manifest::read_from_elf(elf->data(), elf->size())) return CompiledObject{std::move(*elf), std::move(*m)};
+  }
+
   CodegenOptions codegen_options;
   codegen_options.source_name = file.name;
   codegen_options.source_text = file.text;
   codegen_options.dump = options.dump;
   Result<CompiledObject> object = generate(*checked, codegen_options);
+  if (object && cacheable) cache.store(key, object->elf);
   if (object && options.dump == "manifest")
     std::cerr << manifest::to_json(object->manifest) << "\n";
   return object;

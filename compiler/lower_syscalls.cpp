@@ -230,7 +230,32 @@ Probe* entry_probe(Context& ctx, const Probe& p, const Syscall& sc, const ProbeU
   return probe;
 }
 
+// `probe.name == "connect"` (or probe.set, either side, == or !=) is known
+// for each generated probe: fold it to 0 or 1, so the branches a syscall
+// never takes cost nothing (LLVM drops them) — a probe over a set can treat
+// its syscalls differently at no run-time cost.
+Expr* fold_probe_compare(Context& ctx, const Expr& e, const Syscall& sc) {
+  if (e.kind != ExprKind::Binary) return nullptr;
+  auto& b = static_cast<const Binary&>(e);
+  if (b.op != BinaryOp::Eq && b.op != BinaryOp::Ne) return nullptr;
+  auto value = [&](const Expr& x, std::string& out) {
+    std::string f;
+    if (is_builtin_field(x, "probe", &f) && (f == "name" || f == "set"))
+      return out = f == "name" ? sc.name : sc.set, true;
+    return false;
+  };
+  auto literal = [](const Expr& x, std::string& out) {
+    if (x.kind != ExprKind::StringLiteral) return false;
+    return out = static_cast<const StringLiteral&>(x).value, true;
+  };
+  std::string a, c;
+  bool known = (value(*b.lhs, a) && literal(*b.rhs, c)) || (literal(*b.lhs, a) && value(*b.rhs, c));
+  if (!known) return nullptr;
+  return ctx.make<IntLiteral>((a == c) == (b.op == BinaryOp::Eq) ? 1 : 0, e.range);
+}
+
 Expr* substitute(Context& ctx, const Expr& e, const Syscall& sc, const ProbeUses& uses) {
+  if (Expr* folded = fold_probe_compare(ctx, e, sc)) return folded;
   if (auto slot = uses.entry_slot.find(&e); slot != uses.entry_slot.end())
     return ctx.make<Variable>(entry_variable(slot->second), e.range);
   std::string f;

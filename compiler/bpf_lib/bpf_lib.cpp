@@ -40,10 +40,14 @@ void internalize(llvm::Module& module, const std::set<std::string>& names) {
   for (const std::string& name : names) {
     llvm::Function* fn = module.getFunction(name);
     if (!fn || fn->isDeclaration()) continue;
+    bool static_in_c = fn->hasLocalLinkage();
     fn->setLinkage(llvm::GlobalValue::InternalLinkage);
     fn->setVisibility(llvm::GlobalValue::DefaultVisibility);
-    fn->removeFnAttr(llvm::Attribute::NoInline);
     fn->removeFnAttr(llvm::Attribute::OptimizeNone);
+    // Written `static __attribute__((noinline))` in C: meant to be one
+    // static BPF subprogram, shared by the programs (fd_info.c says why).
+    if (static_in_c && fn->hasFnAttribute(llvm::Attribute::NoInline)) continue;
+    fn->removeFnAttr(llvm::Attribute::NoInline);
     fn->addFnAttr(llvm::Attribute::AlwaysInline);
   }
 }
