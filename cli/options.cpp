@@ -29,7 +29,9 @@ void print_usage(bool runner) {
                "  -o FILE         write output to FILE\n"
                "  -f text|json    output format (json: one object per line)\n"
                "  -q              quiet: no 'Attaching N probes...'\n"
-               "  -v              verbose: libbpf's messages too\n";
+               "  -v              verbose: libbpf's messages too\n"
+               "  --target NAME=PATH  attach NAME's uprobes/USDT probes (NAME: provider,\n"
+               "                  binary file name or path) to PATH instead (repeatable)\n";
   if (!runner)
     std::cerr << "  -d, --dump STAGE  print a stage: ast, ir, asm, manifest\n"
                  "  --check         parse and check only\n"
@@ -69,11 +71,12 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
   int first = 1;
   out.command = runner ? Command::Run : leading_command(argc, argv, first);
 
-  enum { kCheck = 1000, kVersion, kEmit, kStrlen };
+  enum { kCheck = 1000, kVersion, kEmit, kStrlen, kTarget };
   static const option long_options[] = {
       {"help", no_argument, nullptr, 'h'},      {"version", no_argument, nullptr, kVersion},
       {"dump", required_argument, nullptr, 'd'}, {"check", no_argument, nullptr, kCheck},
       {"emit", required_argument, nullptr, kEmit}, {"strlen", required_argument, nullptr, kStrlen},
+      {"target", required_argument, nullptr, kTarget},
       {nullptr, 0, nullptr, 0}};
 
   // getopt permutes, so positional parameters may follow the script.
@@ -112,6 +115,7 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
       case kVersion: out.command = Command::Version; return true;
       case kCheck: out.command = Command::Check; break;
       case kEmit: out.emit = optarg; break;
+      case kTarget: out.run.target_overrides.push_back(optarg); break;
       case kStrlen: {
         long v = strtol(optarg, nullptr, 10);
         if (v < 8 || v > 256) return usage_error("--strlen must be between 8 and 256");

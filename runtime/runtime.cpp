@@ -76,8 +76,9 @@ Result<Target> make_target(const RunOptions& options) {
   return Target();
 }
 
-Status start(Session& session, Target& target) {
+Status start(Session& session, Target& target, const RunOptions& options) {
   if (Status s = session.open(); !s) return s;
+  if (Status s = session.retarget(options.target_overrides); !s) return s;
   if (Status s = session.configure(static_cast<uint32_t>(target.pid())); !s) return s;
   if (Status s = prepare_attach(session.manifest()); !s) return s;
   return session.load();
@@ -126,7 +127,7 @@ int run(const std::vector<uint8_t>& elf, const RunOptions& options) {
   auto target = make_target(options);
   if (!target) return fail(target.error());
   Session session(elf, *out);
-  if (Status s = start(session, *target); !s) return fail(s.error(), session.verifier_detail());
+  if (Status s = start(session, *target, options); !s) return fail(s.error(), session.verifier_detail());
   return trace(session, *target, *out, options);
 }
 

@@ -22,6 +22,9 @@ struct RunOptions {
   OutputFormat format = OutputFormat::Text;
   bool quiet = false;         // -q: no "Attaching N probes..."
   bool verbose = false;       // -v: libbpf's messages too
+  // --target NAME=PATH (repeatable): attach NAME's uprobes and USDT probes
+  // to PATH instead of the binary the object was built against.
+  std::vector<std::string> target_overrides;
 };
 
 // Runs until exit(), Ctrl-C/SIGTERM, or the -p/-c process ending. Returns the

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "runtime/libbpf_log.h"
+#include "runtime/retarget.h"
 
 namespace sonde::runtime {
 
@@ -120,6 +121,16 @@ Error Session::load_error(int err) {
 
 bpf_program* Session::program_of(const manifest::ProbeSpec& probe) const {
   return bpf_object__find_program_by_name(object_.get(), probe.program.c_str());
+}
+
+Status Session::retarget(const std::vector<std::string>& overrides) {
+  std::vector<TargetOverride> parsed;
+  for (const std::string& text : overrides) {
+    auto o = parse_target_override(text);
+    if (!o) return o.error();
+    parsed.push_back(*o);
+  }
+  return apply_target_overrides(manifest_.probes, parsed);
 }
 
 Status Session::attach() {

@@ -28,6 +28,7 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   Status open();                        // manifest, bpf_object__open_mem, map lookups
+  Status retarget(const std::vector<std::string>& overrides);  // --target, before attach
   Status configure(uint32_t target_pid);  // .rodata sonde_config, before load
   Status load();                        // the verifier; see verifier_detail()
   Status attach();                      // every probe but BEGIN/END; the ring buffer

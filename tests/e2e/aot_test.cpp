@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "harness.h"
 
@@ -56,6 +59,113 @@ TEST(Aot, BpftoolLoadsTheObject) {
   unlink(object.c_str());
 }
 
+
+size_t count_line(const std::string& text, const std::string& line) {
+  size_t n = 0, at = 0;
+  while ((at = text.find(line + "\n", at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') ++n;
+    at += line.size();
+  }
+  return n;
+}
+
+// The address of the first sondetest:tick note: the two builds must differ,
+// or the next test would prove nothing.
+std::string tick_note(const std::string& binary) {
+  RunResult r = run({"readelf", "-n", binary});
+  size_t at = r.out.find("Name: tick");
+  return at == std::string::npos ? "" : r.out.substr(at, 160);
+}
+
+// USDT locations and argument specs are read from the binary at attach
+// time: one object, built against the -O2 fixture, runs against the -O0
+// build too (other addresses, other specs), given --target.
+TEST(Aot, OneObjectRunsAgainstTwoBuildsOfTheTracedProgram) {
+  SONDE_REQUIRE_BPF();
+  std::string o2 = fixture("usdt_app"), o0 = fixture("usdt_app_O0");
+  ASSERT_NE(tick_note(o2), tick_note(o0)) << "the fixture builds should differ";
+  std::string script = write_script("usdt:" + o2 + ":sondetest:tick { printf(\"tick %d %d %s %d\\n\", arg0, arg1, str(arg2), arg3); }\n");
+  std::string object = temp_path("usdt.bpf.o");
+  ASSERT_EQ(sonde({"build", script, "-o", object}).exit_code, 0);
+  RunResult same = run({bin("sonde-run"), "-c", o2 + " 3", object});
+  RunResult other = run({bin("sonde-run"), "--target", "sondetest=" + o0, "-c", o0 + " 3", object});
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  for (int i = 1; i <= 3; ++i) {
+    std::string line = "tick " + std::to_string(i) + " -" + std::to_string(i) + " tick 7";
+    EXPECT_EQ(count_line(same.out, line), 1u) << same.out;
+    EXPECT_EQ(count_line(other.out, line), 1u) << other.out;
+  }
+  // The file name selects the probes as well as the provider does.
+  RunResult by_name = run({bin("sonde-run"), "--target", "usdt_app=" + o0, "-c", o0 + " 2", object});
+  EXPECT_EQ(count_line(by_name.out, "tick 2 -2 tick 7"), 1u) << by_name.out << by_name.err;
+  unlink(script.c_str());
+  unlink(object.c_str());
+}
+
+TEST(Aot, TargetOverridesThatMatchNothingAreRefused) {
+  SONDE_REQUIRE_BPF();
+  std::string script = write_script("usdt:" + fixture("usdt_app") + ":sondetest:tick { @ = count(); }\n");
+  std::string object = temp_path("usdt.bpf.o");
+  ASSERT_EQ(sonde({"build", script, "-o", object}).exit_code, 0);
+  RunResult wrong = run({bin("sonde-run"), "--target", "nosuch=" + fixture("usdt_app"), object});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("--target nosuch: no uprobe or USDT probe of the object names it"), std::string::npos) << wrong.err;
+  RunResult missing = run({bin("sonde-run"), "--target", "sondetest=/nonexistent/app", object});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("/nonexistent/app: no such file"), std::string::npos) << missing.err;
+  RunResult malformed = run({bin("sonde-run"), "--target", "sondetest", object});
+  EXPECT_NE(malformed.err.find("--target needs NAME=PATH"), std::string::npos) << malformed.err;
+  unlink(script.c_str());
+  unlink(object.c_str());
+}
+
+// `sonde build php-io` then `sonde-run` reports what `sonde run php-io`
+// reports: the same syscalls with the same bytes in the same functions.
+TEST(Aot, PhpIoObjectGivesTheSameReport) {
+  SONDE_REQUIRE_BPF();
+  ASSERT_EQ(access("/usr/bin/php", X_OK), 0) << "php is missing (scripts/setup installs php8.2-cli)";
+  std::string dir = temp_path("aot-php");
+  mkdir(dir.c_str(), 0755);
+  std::string php = dir + "/io.php";
+  std::ofstream(php) << "<?php\n"
+                        "function save($p) { file_put_contents($p, str_repeat('x', 1000)); return load($p); }\n"
+                        "function load($p) { return strlen(file_get_contents($p)); }\n"
+                        "save('" + dir + "/data.txt');\n";
+  std::string object = temp_path("php-io.bpf.o");
+  ASSERT_EQ(sonde({"build", "php-io", "-o", object}).exit_code, 0);
+  setenv("USE_ZEND_DTRACE", "1", 1);
+  RunResult compiled = sonde({"run", "php-io", "-f", "json", "-c", "/usr/bin/php " + php});
+  RunResult prebuilt = run({bin("sonde-run"), "-f", "json", "-c", "/usr/bin/php " + php, object});
+  unsetenv("USE_ZEND_DTRACE");
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.err;
+  ASSERT_EQ(prebuilt.exit_code, 0) << prebuilt.err;
+  // (record, syscall, function of its span, bytes in, bytes out), sorted.
+  auto report = [](const std::string& out) {
+    std::map<uint64_t, std::string> functions;
+    std::vector<nlohmann::json> io;
+    for (const std::string& line : lines(out)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded() || j.value("type", "") != "record") continue;
+      if (j["name"] == "call") functions[j["id"].get<uint64_t>()] = j["data"]["function"];
+      else if (j.contains("span")) io.push_back(j);
+    }
+    std::vector<std::string> rows;
+    for (const auto& j : io)
+      rows.push_back(j["name"].get<std::string>() + " " + j["data"]["syscall"].get<std::string>() + " in " +
+                     functions[j["span"].get<uint64_t>()] + " " + std::to_string(j["data"]["in"].get<int64_t>()) +
+                     "/" + std::to_string(j["data"]["out"].get<int64_t>()));
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  };
+  std::vector<std::string> a = report(compiled.out), b = report(prebuilt.out);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(std::count(a.begin(), a.end(), "disk write in save 0/1000"), 1) << compiled.out;
+  EXPECT_EQ(std::count(a.begin(), a.end(), "disk read in load 1000/0"), 1) << compiled.out;
+  unlink(object.c_str());
+  run({"rm", "-rf", dir});
+}
+
 }  // namespace
 }  // namespace sonde::e2e
 
@@ -99,6 +209,7 @@ TEST(Aot, ObjdumpShowsScriptLines) {
   unlink(script.c_str());
   unlink(object.c_str());
 }
+
 
 }  // namespace
 }  // namespace sonde::e2e
