@@ -34,6 +34,7 @@ Result<CompiledObject> compile(const SourceFile& file, const CompileOptions& opt
   size_t slash = file.name.rfind('/');
   lower_options.script_dir = slash == std::string::npos ? "." : file.name.substr(0, slash);
   lower_options.parse = grammar::parse;
+  lower_options.params = options.params;
   if (!lower_declarative(context, lower_options, diags) || diags.has_errors()) return script_errors(diags);
 
   CheckOptions check_options;

@@ -14,7 +14,7 @@ namespace sonde::compiler {
 bool lower_declarative(ast::Context& ctx, const LowerOptions& options, Diagnostics& diags) {
   if (!resolve_modules(ctx, options, diags)) return false;
   if (!lower_records(ctx, diags)) return false;
-  if (!lower_spans(ctx, diags)) return false;
+  if (!lower_spans(ctx, options.params, diags)) return false;
   if (!lower_syscalls(ctx, diags)) return false;
   if (!lower_providers(ctx, diags)) return false;
   for (size_t i = 0; i < ctx.program.probes.size(); ++i)

@@ -28,6 +28,7 @@ namespace sonde::compiler {
 struct LowerOptions {
   std::string stdlib_dir;  // where `use NAME` looks (NAME.sonde, providers/NAME.sonde)
   std::string script_dir;  // relative `use "path"` is resolved from here
+  std::vector<std::string> params;  // $1.. (span options: `threshold:$1`)
   // The parser, passed in so that the front-end passes do not link grammar/
   // (compile.cpp passes grammar::parse). Without it, `use` is an error.
   std::function<bool(const SourceFile&, ast::Context&, Diagnostics&)> parse;
@@ -37,7 +38,7 @@ struct LowerOptions {
 bool lower_declarative(ast::Context& ctx, const LowerOptions& options, Diagnostics& diags);
 
 bool resolve_modules(ast::Context& ctx, const LowerOptions& options, Diagnostics& diags);
-bool lower_spans(ast::Context& ctx, Diagnostics& diags);
+bool lower_spans(ast::Context& ctx, const std::vector<std::string>& params, Diagnostics& diags);
 bool lower_syscalls(ast::Context& ctx, Diagnostics& diags);
 bool lower_providers(ast::Context& ctx, Diagnostics& diags);
 bool lower_records(ast::Context& ctx, Diagnostics& diags);

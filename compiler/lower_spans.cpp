@@ -84,9 +84,29 @@ struct SpanOptions {
   uint64_t threshold = 0;
 };
 
-bool parse_options(const SpanDecl& s, SpanOptions& out, Diagnostics& diags) {
-  for (const std::string& o : s.options) {
+// `threshold:$N` takes the duration from positional parameter N, so a
+// stdlib script can offer it (`sonde run php-io 5ms`); absent or empty, the
+// span has no threshold.
+bool parse_options(const SpanDecl& s, const std::vector<std::string>& params, SpanOptions& out,
+                   Diagnostics& diags) {
+  for (std::string o : s.options) {
     if (o == "reset") { out.reset = true; continue; }
+    if (o.starts_with("threshold:$")) {
+      char* end = nullptr;
+      unsigned long n = std::strtoul(o.c_str() + 11, &end, 10);
+      if (n > 0 && end && *end == 0) {
+        if (n > params.size() || params[n - 1].empty()) continue;
+        o = "threshold:" + params[n - 1];
+        if (!parse_duration(o.substr(10), out.threshold)) {
+          diags.error("E-decl-span", s.range, "parameter $" + std::to_string(n) + " (`" + params[n - 1] +
+                                                  "`) is not a duration for span " + s.name + "'s threshold",
+                      {"durations: 500us, 5ms, 1s"});
+          return false;
+        }
+        out.has_threshold = true;
+        continue;
+      }
+    }
     if (o.starts_with("threshold:") && parse_duration(o.substr(10), out.threshold)) {
       out.has_threshold = true;
       continue;
@@ -253,12 +273,12 @@ void lower_within(Context& ctx, Probe& p, const SpanDecl& s, Diagnostics& diags)
 
 }  // namespace
 
-bool lower_spans(Context& ctx, Diagnostics& diags) {
+bool lower_spans(Context& ctx, const std::vector<std::string>& params, Diagnostics& diags) {
   int errors = diags.error_count();
   std::vector<Probe*> generated;
   for (const SpanDecl& s : ctx.program.spans) {
     SpanOptions o;
-    if (!parse_options(s, o, diags)) continue;
+    if (!parse_options(s, params, o, diags)) continue;
     generated.push_back(open_probe(ctx, ctx.program, s, o));
     generated.push_back(close_probe(ctx, ctx.program, s, o));
   }
