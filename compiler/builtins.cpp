@@ -71,6 +71,8 @@ std::vector<BuiltinFunc> make_funcs() {
       {"fdkind", CallRole::Value, {R::Int}, 1, false, A::Count, CallExtra::None, 8},
       {"fdpeer", CallRole::Value, {R::Int}, 1, false, A::Count, CallExtra::None, 64},
       {"sockaddr", CallRole::Value, {R::Int, R::Int}, 1, false, A::Count, CallExtra::None, 64},
+      // strcat(a, b [, c [, d]]): the parts joined, cut to the string size.
+      {"strcat", CallRole::Value, {R::String, R::String, R::String, R::String}, 2},
   };
   return funcs;
 }

@@ -31,6 +31,7 @@ struct BuiltinVar {
 // What one function argument must be.
 enum class ArgRule {
   Int,            // an integer expression
+  String,         // a string expression
   IntOrString,    // an integer (a pointer) or a string
   Value,          // any integer or string
   IntLiteral,     // an integer literal (lhist bounds)

@@ -109,6 +109,12 @@ void TypeChecker::check_call_arg(ast::Call& call, size_t i, ArgRule rule) {
         diags_.error("E-type", arg.range, arg_name(call, i) + " must be an integer, not " + ast::to_string(t));
       return;
     }
+    case ArgRule::String: {
+      Type t = check_expr(arg);
+      if (t.kind != TypeKind::None && !t.is_string())
+        diags_.error("E-type", arg.range, arg_name(call, i) + " must be a string, not " + ast::to_string(t));
+      return;
+    }
     case ArgRule::IntOrString:
     case ArgRule::Value:
       check_expr(arg);

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include <llvm/IR/InlineAsm.h>
+
 #include "compiler/bpf_lib/bpf_lib.h"
 #include "compiler/codegen/lowering.h"
 
@@ -182,6 +184,7 @@ llvm::Value* Lowering::field(ast::FieldAccess& e) {
 llvm::Value* Lowering::call(ast::Call& e) {
   if (e.name == "str") return str_call(e);
   if (e.name == "fdkind" || e.name == "fdpeer" || e.name == "sockaddr") return fd_call(e);
+  if (e.name == "strcat") return strcat_call(e);
   // Statement-like calls have no value; the checker keeps them out of
   // expressions, so this is only reached for an expression statement.
   call_stmt(e);
@@ -249,6 +252,45 @@ llvm::Value* Lowering::fd_call(ast::Call& e) {
   llvm::FunctionCallee fn =
       module.getOrInsertFunction(name, b_.getVoidTy(), b_.getPtrTy(), b_.getInt64Ty());
   b_.CreateCall(fn, {buf, args[0]});
+  return buf;
+}
+
+// libbpf's barrier_var(): an empty inline asm that LLVM cannot see through.
+// Knowing an offset is below the buffer's alignment, LLVM turns `buf + off`
+// into `buf | off`, which the verifier rejects on a pointer; the verifier
+// still knows the register's bounds, since no instruction is emitted.
+llvm::Value* Lowering::hide_range(llvm::Value* v) {
+  auto* type = llvm::FunctionType::get(v->getType(), {v->getType()}, false);
+  return b_.CreateCall(llvm::InlineAsm::get(type, "", "=r,0", /*hasSideEffects=*/true), {v});
+}
+
+// strcat(a, b, ...): each part is appended at a running offset with
+// bpf_probe_read_kernel_str (the parts are our own buffers: the read stops at
+// the part's NUL and cannot fault), the next part overwriting that NUL.
+// The verifier bounds a helper's write by [lowest offset, highest offset +
+// longest length) without relating offset and length, so the working buffer
+// is twice the result: with the offset clamped to size - 1 and the length
+// size - offset it sees at most 2 * size - 1 bytes. Nothing is ever written
+// past byte size - 1, so the first `size` bytes are the zero-padded result.
+// The result never goes into the caller's destination, which a part may read
+// (`$s = strcat($s, "x")`).
+llvm::Value* Lowering::strcat_call(ast::Call& e) {
+  uint32_t size = e.type.size;
+  llvm::Value* buf = zeroed_buffer(2 * size, "strcat");
+  llvm::Value* last = b_.getInt64(size - 1);
+  llvm::Value* offset = b_.getInt64(0);
+  for (ast::Expr* part : e.args) {
+    llvm::Value* src = expr(*part);
+    llvm::Value* room = b_.CreateSub(b_.getInt64(size), offset);
+    llvm::Value* len = b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, room, b_.getInt64(part->type.size));
+    llvm::Value* dst = b_.CreateInBoundsGEP(b_.getInt8Ty(), buf, offset);
+    llvm::Value* copied = call_helper(BPF_FUNC_probe_read_kernel_str, b_.getInt64Ty(), {dst, len, src});
+    // `copied` counts the NUL; on an error the helper zeroed the bytes and
+    // the offset stays.
+    llvm::Value* end = b_.CreateSub(b_.CreateAdd(offset, copied), b_.getInt64(1));
+    offset = b_.CreateSelect(b_.CreateICmpSGT(copied, b_.getInt64(0)), end, offset);
+    offset = hide_range(b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, offset, last));
+  }
   return buf;
 }
 

@@ -92,6 +92,8 @@ class Lowering {
   llvm::Value* call(ast::Call& e);
   llvm::Value* str_call(ast::Call& e);
   llvm::Value* fd_call(ast::Call& e);
+  llvm::Value* strcat_call(ast::Call& e);
+  llvm::Value* hide_range(llvm::Value* v);
   llvm::Value* unary(ast::Unary& e);
   llvm::Value* increment(ast::Unary& e);
   llvm::Value* binary(ast::Binary& e);

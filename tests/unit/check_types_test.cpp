@@ -47,6 +47,24 @@ TEST(CheckTypes, FdHelpersReturnFixedSizeStrings) {
   EXPECT_EQ(ast::to_string(r->map("@m")->keys.at(0)), "string[8]");
 }
 
+// strcat() is the script's string size whatever its parts' sizes (here
+// 16, 2, 101 and 64 bytes); its parts must be strings.
+TEST(CheckTypes, StrcatIsTheStringSizeAndTakesStrings) {
+  auto r = run_check("uprobe:/bin/sh:main { $a = strcat(comm, \"x\"); $b = strcat(\"" + std::string(100, 'y') +
+                     "\", str(arg0), $a, @m); @m = \"z\"; }");
+  EXPECT_CLEAN(r);
+  EXPECT_EQ(type_of(*r, 0, 0), "string[64]");
+  EXPECT_EQ(type_of(*r, 0, 1), "string[64]");
+  auto bad = run_check("BEGIN { $a = strcat(comm, pid); }");
+  EXPECT_ONE_ERROR(bad, "E-type", 1, 27);
+  EXPECT_NE(bad->rendered().find("argument 2 of strcat() must be a string, not uint32"), std::string::npos)
+      << bad->rendered();
+  auto few = run_check("BEGIN { $a = strcat(comm); }");
+  EXPECT_ONE_ERROR(few, "E-arity", 1, 14);
+  EXPECT_NE(few->rendered().find("strcat() takes 2 to 4 argument(s), 1 given"), std::string::npos)
+      << few->rendered();
+}
+
 TEST(CheckTypes, RetvalAndVariablesKeepFirstType) {
   auto r = run_check("uretprobe:/bin/sh:main { $x = retval; $x = 5; @y = $x; }");
   EXPECT_CLEAN(r);
