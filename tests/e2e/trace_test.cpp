@@ -43,6 +43,17 @@ TEST(Trace, CommandModeCountsOnlyTheCommandsSyscalls) {
   EXPECT_NE(r.err.find("Attaching 1 probe"), std::string::npos) << r.err;
 }
 
+// The -c command is exec'd directly, with shell-like word splitting, quotes
+// and leading NAME=value assignments: through `sh -c`, dash forks for such a
+// command and the filter would hold the shell's pid, counting nothing.
+TEST(Trace, CommandModeWithQuotesAndAssignmentsTracesTheCommandItself) {
+  SONDE_REQUIRE_BPF();
+  RunResult r = sonde({"-c", "SONDE_TEST_VAR=1 " + syscalls_fixture() + " openat 3 'a=b c'", "-e",
+                       "tracepoint:syscalls:sys_enter_openat { @[str(args.filename)] = count(); }"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@[a=b c]: 3\n"), std::string::npos) << r.out << r.err;
+}
+
 TEST(Trace, JsonOutputHasBpftraceShape) {
   SONDE_REQUIRE_BPF();
   RunResult r = sonde({"-f", "json", "-c", syscalls_fixture() + " getpid 3", "-e",
