@@ -190,20 +190,4 @@ PhpIoReport PhpIoRun::stop() {
   return parse_php_io(result_.out);
 }
 
-std::vector<std::string> with_dtrace(const std::vector<std::string>& argv) {
-  std::vector<std::string> out{"env", "USE_ZEND_DTRACE=1"};
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
-}
-
-std::string php_fixture(const std::string& name) { return source_path("tests/fixtures/php/" + name); }
-
-std::string make_temp_dir(const std::string& stem) {
-  std::string dir = temp_path(stem);
-  run({"mkdir", "-p", dir});
-  return dir;
-}
-
-void remove_tree(const std::string& dir) { run({"rm", "-rf", dir}); }
-
 }  // namespace sonde::e2e

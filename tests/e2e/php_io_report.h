@@ -94,11 +94,4 @@ class PhpIoRun {
   RunResult result_;
 };
 
-// argv running PHP (`php` or `php-fpm8.2`...) with its function probes on.
-std::vector<std::string> with_dtrace(const std::vector<std::string>& argv);
-std::string php_fixture(const std::string& name);
-// A fresh, existing directory under /tmp; remove it with remove_tree().
-std::string make_temp_dir(const std::string& stem);
-void remove_tree(const std::string& dir);
-
 }  // namespace sonde::e2e

@@ -6,10 +6,8 @@
 // php-io is started first, with no pid (it attaches by path to every PHP
 // binary), and the fixtures are run after it is ready; other tests may run
 // PHP meanwhile, so each test picks its own processes' records by pid.
-#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +18,7 @@
 #include <tuple>
 
 #include "harness.h"
+#include "php_env.h"
 #include "php_io_report.h"
 #include "strace_reference.h"
 
@@ -107,35 +106,6 @@ Totals totals(const std::vector<IoRecord>& records) {
     t.out += r.out;
   }
   return t;
-}
-
-bool has_ipv6_loopback() {
-  std::ifstream in("/proc/net/if_inet6");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("00000000000000000000000000000001", 0) == 0) return true;
-  return false;
-}
-
-// A loopback port with nothing listening right now (the kernel's pick for 0).
-std::string unused_tcp_port() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-            getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  close(fd);
-  return ok ? std::to_string(ntohs(addr.sin_port)) : "";
-}
-
-// "ready tcp://127.0.0.1:41234 tcp://[::1]:40111 unix:///x" -> the port of `host`.
-std::string port_after(const std::string& ready_line, const std::string& host) {
-  size_t at = ready_line.find(host + ":");
-  if (at == std::string::npos) return "";
-  size_t begin = at + host.size() + 1;
-  return ready_line.substr(begin, ready_line.find_first_not_of("0123456789", begin) - begin);
 }
 
 // known_io_server.php (itself traced: function probes on) on IPv4, a unix
@@ -457,7 +427,7 @@ TEST(PhpIo, Defect3_PreadReadvSendfileCopyRecvfromRecvmsgBytesCounted) {
 TEST(PhpIo, Defect4_ErrorsAreNotBytesAndShowTheirErrnoName) {
   REQUIRE_PHP();
   std::string dir = make_temp_dir("errors");
-  std::string port = unused_tcp_port();
+  std::string port = free_tcp_port();
   ASSERT_FALSE(port.empty());
   {
     START_PHP_IO(php_io);
@@ -483,11 +453,12 @@ TEST(PhpIo, Defect4_ErrorsAreNotBytesAndShowTheirErrnoName) {
   RunResult text = sonde({"run", "php-io", "-c",
                           "USE_ZEND_DTRACE=1 php " + php_fixture("errors.php") + " " + dir + " " + port}, 180);
   EXPECT_EQ(text.exit_code, 0) << text.err;
-  for (const std::string& needle : {"ret=-ENOENT", "ret=-EINPROGRESS", "ret=-EBADF"})
+  for (const char* needle : {"ret=-ENOENT", "ret=-EINPROGRESS", "ret=-EBADF"})
     EXPECT_NE(text.out.find(needle), std::string::npos) << needle << " in\n" << text.out;
-  for (const std::string& line : lines(text.out))
-    if (line.find("ret=-E") != std::string::npos)
-      EXPECT_TRUE(line.find("in=0") != std::string::npos && line.find("out=0") != std::string::npos) << line;
+  for (const std::string& line : lines(text.out)) {
+    if (line.find("ret=-E") == std::string::npos) continue;
+    EXPECT_TRUE(line.find("in=0") != std::string::npos && line.find("out=0") != std::string::npos) << line;
+  }
   remove_tree(dir);
 }
 
@@ -612,7 +583,7 @@ TEST(PhpIo, Defect8_FatalErrorThenACorrectNextRequestOnTheSameWorker) {
   REQUIRE_PHP();
   ASSERT_EQ(access("/usr/bin/curl", X_OK), 0) << "curl is missing (scripts/setup)";
   std::string dir = make_temp_dir("fatal");
-  std::string port = unused_tcp_port();
+  std::string port = free_tcp_port();
   ASSERT_FALSE(port.empty());
   START_PHP_IO(php_io);
   Spawned server(with_dtrace({"php", "-S", "127.0.0.1:" + port, php_fixture("fatal.php")}));
