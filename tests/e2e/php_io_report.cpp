@@ -66,7 +66,12 @@ bool add_line(const json& line, PhpIoReport* report) {
   } else if (type == "printf") {
     report->printfs.push_back(line.at("data").get<std::string>());
   } else if (type == "map" || type == "stats" || type == "hist") {
-    for (const auto& [name, value] : line.at("data").items()) report->maps[name] = value.dump();
+    for (const auto& [name, value] : line.at("data").items()) {
+      report->maps[name] = value.dump();
+      if (!value.is_object()) continue;
+      for (const auto& [key, number] : value.items())
+        if (number.is_number_integer()) report->map_numbers[name][key] = number.get<long long>();
+    }
   } else if (type == "record") {
     std::string name = line.at("name").get<std::string>();
     if (name == "net" || name == "disk" || name == "other") report->io.push_back(io_record(name, line));

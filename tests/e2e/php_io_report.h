@@ -52,6 +52,8 @@ struct PhpIoReport {
   std::vector<RequestRecord> requests;
   std::vector<std::string> printfs;
   std::map<std::string, std::string> maps;  // "@requests" -> its JSON data, as printed
+  // Keyed maps with integer values: "@io_time_by_function" -> {"read_file": 7374}.
+  std::map<std::string, std::map<std::string, long long>> map_numbers;
   std::vector<std::string> unparsed;        // lines that were not JSON of a known shape
 
   const CallRecord* call(uint64_t id) const;
