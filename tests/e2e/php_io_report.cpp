@@ -173,6 +173,8 @@ std::string read_file(const std::string& path) {
 PhpIoRun::PhpIoRun(const std::vector<std::string>& extra)
     : out_path_(temp_path("php-io.json")), sonde_(php_io_argv(out_path_, extra)) {}
 
+PhpIoRun::~PhpIoRun() { unlink(out_path_.c_str()); }
+
 bool PhpIoRun::wait_for(const std::string& needle, double timeout_s) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -77,6 +77,7 @@ PhpIoReport parse_php_io(const std::string& ndjson);
 class PhpIoRun {
  public:
   explicit PhpIoRun(const std::vector<std::string>& extra = {});
+  ~PhpIoRun();  // kills it if stop() was not reached (a failed assertion)
   // Waits for php-io's attached_probes line (generous: the first run compiles).
   bool ready(double timeout_s = 120);
   // Waits until stdout holds `needle` (a record being printed), for tests that
