@@ -6,9 +6,8 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace sonde::e2e {
 
@@ -74,10 +73,14 @@ bool add_line(const json& line, PhpIoReport* report) {
     }
   } else if (type == "record") {
     std::string name = line.at("name").get<std::string>();
-    if (name == "net" || name == "disk" || name == "other") report->io.push_back(io_record(name, line));
-    else if (name == "call") report->calls.push_back(call_record(line));
-    else if (name == "request") report->requests.push_back(request_record(line));
-    else return false;
+    if (name == "net" || name == "disk" || name == "other")
+      report->io.push_back(io_record(name, line));
+    else if (name == "call")
+      report->calls.push_back(call_record(line));
+    else if (name == "request")
+      report->requests.push_back(request_record(line));
+    else
+      return false;
   } else {
     return false;
   }
@@ -155,8 +158,8 @@ namespace {
 
 std::vector<std::string> php_io_argv(const std::string& out_path, const std::vector<std::string>& extra) {
   // sh only redirects, then execs sonde: the pid signalled is sonde's.
-  std::vector<std::string> argv{"sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"", "sh", out_path,
-                                bin("sonde"), "run", "php-io", "-f", "json"};
+  std::vector<std::string> argv{
+      "sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"", "sh", out_path, bin("sonde"), "run", "php-io", "-f", "json"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }
@@ -180,7 +183,7 @@ bool PhpIoRun::wait_for(const std::string& needle, double timeout_s) {
   while (std::chrono::steady_clock::now() < deadline) {
     if (read_file(out_path_).find(needle) != std::string::npos) return true;
     if (sonde_.so_far().err.find("error") != std::string::npos) return false;  // it failed to start
-    sonde_.wait_for_err("\n[never printed]\n", 0.05);  // collects its stderr meanwhile
+    sonde_.wait_for_err("\n[never printed]\n", 0.05);                          // collects its stderr meanwhile
     usleep(20 * 1000);
   }
   return false;

@@ -26,8 +26,8 @@ struct IoRecord {
   uint64_t span = 0;    // the id of the function (call record) it was made in
   std::string syscall;  // "read", "connect", "sendfile64", ...
   long long fd = -1;
-  std::string kind;     // "file", "socket", "pipe", ...
-  std::string peer;     // "127.0.0.1:8080", "[::1]:80", a unix path, a file name
+  std::string kind;  // "file", "socket", "pipe", ...
+  std::string peer;  // "127.0.0.1:8080", "[::1]:80", a unix path, a file name
   long long ret = 0, in = 0, out = 0, latency = 0;
 };
 
@@ -46,15 +46,15 @@ struct RequestRecord {
 };
 
 struct PhpIoReport {
-  bool attached = false;                  // the attached_probes line came
-  std::vector<IoRecord> io;               // in output order
-  std::vector<CallRecord> calls;          // in output order (a call after what it contains)
+  bool attached = false;          // the attached_probes line came
+  std::vector<IoRecord> io;       // in output order
+  std::vector<CallRecord> calls;  // in output order (a call after what it contains)
   std::vector<RequestRecord> requests;
   std::vector<std::string> printfs;
   std::map<std::string, std::string> maps;  // "@requests" -> its JSON data, as printed
   // Keyed maps with integer values: "@io_time_by_function" -> {"read_file": 7374}.
   std::map<std::string, std::map<std::string, long long>> map_numbers;
-  std::vector<std::string> unparsed;        // lines that were not JSON of a known shape
+  std::vector<std::string> unparsed;  // lines that were not JSON of a known shape
 
   const CallRecord* call(uint64_t id) const;
   const RequestRecord* request(uint64_t id) const;

@@ -32,11 +32,11 @@ namespace {
   } while (0)
 
 // Starts php-io and waits until it is attached; the test fails if it is not.
-#define START_PHP_IO(name, ...)                                                       \
-  PhpIoRun name{__VA_ARGS__};                                                         \
-  if (!name.ready()) {                                                                \
-    PhpIoReport failed_ = name.stop();                                                \
-    FAIL() << "php-io did not attach:\n" << name.result().err << name.result().out;   \
+#define START_PHP_IO(name, ...)                                                     \
+  PhpIoRun name{__VA_ARGS__};                                                       \
+  if (!name.ready()) {                                                              \
+    PhpIoReport failed_ = name.stop();                                              \
+    FAIL() << "php-io did not attach:\n" << name.result().err << name.result().out; \
   }
 
 // Stops php-io and checks that it exited cleanly with nothing lost.
@@ -138,11 +138,11 @@ void start_known_io_server(KnownIoPeer* peer) {
 
 // The syscalls php-io traces (stdlib/php-io.sonde), by strace's names.
 const std::set<std::string> kTracedSyscalls = {
-    "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg", "recvmmsg",
-    "write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg", "sendmmsg",
-    "sendfile", "copy_file_range", "connect", "bind", "listen", "shutdown", "close", "fsync",
-    "fdatasync", "ftruncate", "getsockname", "getpeername", "setsockopt", "getsockopt",
-    "open", "openat", "creat", "socket", "accept", "accept4"};
+    "read",      "readv",           "pread64",     "preadv",      "preadv2",    "recvfrom",   "recvmsg", "recvmmsg",
+    "write",     "writev",          "pwrite64",    "pwritev",     "pwritev2",   "sendto",     "sendmsg", "sendmmsg",
+    "sendfile",  "copy_file_range", "connect",     "bind",        "listen",     "shutdown",   "close",   "fsync",
+    "fdatasync", "ftruncate",       "getsockname", "getpeername", "setsockopt", "getsockopt", "open",    "openat",
+    "creat",     "socket",          "accept",      "accept4"};
 
 // strace names x86-64's sendfile64 "sendfile"; the tracepoint keeps the 64.
 std::string strace_name(const std::string& php_io_syscall) {
@@ -150,18 +150,26 @@ std::string strace_name(const std::string& php_io_syscall) {
 }
 
 bool returns_fd(const std::string& syscall) {
-  return syscall == "open" || syscall == "openat" || syscall == "creat" || syscall == "socket" ||
-         syscall == "accept" || syscall == "accept4";
+  return syscall == "open" || syscall == "openat" || syscall == "creat" || syscall == "socket" || syscall == "accept" ||
+         syscall == "accept4";
 }
 
 // php-io's kind for what strace's -yy annotation shows.
 std::string kind_of(const FdInfo& info) {
   switch (info.kind) {
-    case FdKind::File: return "file";
-    case FdKind::Tcp: case FdKind::Udp: case FdKind::Unix: case FdKind::OtherSocket: return "socket";
-    case FdKind::Pipe: return "pipe";
-    case FdKind::AnonInode: return "anon";
-    default: return "";
+    case FdKind::File:
+      return "file";
+    case FdKind::Tcp:
+    case FdKind::Udp:
+    case FdKind::Unix:
+    case FdKind::OtherSocket:
+      return "socket";
+    case FdKind::Pipe:
+      return "pipe";
+    case FdKind::AnonInode:
+      return "anon";
+    default:
+      return "";
   }
 }
 
@@ -185,7 +193,8 @@ std::string mismatch(const IoRecord& got, const SyscallRecord& want) {
   differ("ret", std::to_string(got.ret), std::to_string(kernel_return(want)));
   int fd = returns_fd(want.name) ? (want.ret >= 0 ? static_cast<int>(want.ret) : -1) : want.fd;
   // The copies' first argument is not their destination in both (copy_file_range's is the source).
-  if (want.name != "sendfile" && want.name != "copy_file_range") differ("fd", std::to_string(got.fd), std::to_string(fd));
+  if (want.name != "sendfile" && want.name != "copy_file_range")
+    differ("fd", std::to_string(got.fd), std::to_string(fd));
   // php-io records the copies on their destination, the bytes as written.
   Transfer t = want.name == "copy_file_range" ? Transfer::Write : transfer_of(want.name);
   long long bytes = want.ret > 0 ? want.ret : 0;
@@ -195,8 +204,9 @@ std::string mismatch(const IoRecord& got, const SyscallRecord& want) {
   std::string kind = kind_of(info);
   if (!kind.empty() && !(kind == "file" && got.kind == "dir")) differ("kind", got.kind, kind);
   bool names_file = want.name == "open" || want.name == "openat" || want.name == "creat";
-  bool names_address = want.name == "connect" || want.name == "bind" ||
-                       ((want.name == "sendto" || want.name == "accept" || want.name == "accept4") && !want.sockaddr.empty());
+  bool names_address =
+      want.name == "connect" || want.name == "bind" ||
+      ((want.name == "sendto" || want.name == "accept" || want.name == "accept4") && !want.sockaddr.empty());
   if (names_file && want.ret >= 0 && info.kind == FdKind::File)
     differ("file", got.peer, info.path);
   else if (names_address)
@@ -365,7 +375,8 @@ TEST(PhpIo, Defect2_RecursionLevelsAndConcurrentProcessesStaySeparate) {
       ASSERT_EQ(writes.size(), 1u) << "level " << i + 1 << " of pid " << pid;
       EXPECT_EQ(writes[0].out, 8);
       std::string file = dir + "/level" + std::to_string(i + 1) + ".txt";
-      EXPECT_TRUE(std::any_of(io.begin(), io.end(), [&](const IoRecord& r) { return r.syscall == "openat" && r.peer == file; }))
+      EXPECT_TRUE(
+          std::any_of(io.begin(), io.end(), [&](const IoRecord& r) { return r.syscall == "openat" && r.peer == file; }))
           << "level " << i + 1 << " of pid " << pid << " did not open its own " << file;
       if (i > 0) {
         const CallRecord& outer = levels[5 - i];  // level i
@@ -460,8 +471,8 @@ TEST(PhpIo, Defect4_ErrorsAreNotBytesAndShowTheirErrnoName) {
     EXPECT_EQ(write.out, 0);
   }
   // The text report names the errors. -c runs the command itself: only it is traced.
-  RunResult text = sonde({"run", "php-io", "-c",
-                          "USE_ZEND_DTRACE=1 php " + php_fixture("errors.php") + " " + dir + " " + port}, 180);
+  RunResult text = sonde(
+      {"run", "php-io", "-c", "USE_ZEND_DTRACE=1 php " + php_fixture("errors.php") + " " + dir + " " + port}, 180);
   EXPECT_EQ(text.exit_code, 0) << text.err;
   for (const char* needle : {"ret=-ENOENT", "ret=-EINPROGRESS", "ret=-EBADF"})
     EXPECT_NE(text.out.find(needle), std::string::npos) << needle << " in\n" << text.out;
@@ -479,9 +490,7 @@ TEST(PhpIo, Defect5_FdKindsOfInheritedDupedAcceptedAndReusedFds) {
   REQUIRE_PHP();
   std::string dir = make_temp_dir("fd-kinds");
   std::string input = dir + "/inherited.txt";
-  {
-    std::ofstream(input) << std::string(200, 'i');
-  }
+  { std::ofstream(input) << std::string(200, 'i'); }
   START_PHP_IO(php_io);
   pid_t pid = run_php({php_fixture("fd_kinds.php"), dir}, "3<" + input).pid;
   PhpIoReport report = stop_php_io(php_io);
@@ -678,11 +687,11 @@ TEST(PhpIo, Defect9_FpmWorkersStartedAfterAttachEachChargedTheirOwnWrite) {
     ASSERT_NE(request, nullptr);
     std::string file = dir + "/worker-" + std::to_string(request->pid) + ".txt";
     std::vector<IoRecord> io = report.io_in(call.id);
-    bool opened_own = std::any_of(io.begin(), io.end(), [&](const IoRecord& r) {
-      return r.syscall == "openat" && r.peer.rfind(dir, 0) == 0;
-    });
+    bool opened_own = std::any_of(
+        io.begin(), io.end(), [&](const IoRecord& r) { return r.syscall == "openat" && r.peer.rfind(dir, 0) == 0; });
     if (!opened_own) continue;  // another test's php-fpm
-    EXPECT_TRUE(std::any_of(io.begin(), io.end(), [&](const IoRecord& r) { return r.syscall == "openat" && r.peer == file; }))
+    EXPECT_TRUE(
+        std::any_of(io.begin(), io.end(), [&](const IoRecord& r) { return r.syscall == "openat" && r.peer == file; }))
         << "worker " << request->pid << "'s request is charged with another worker's file";
     EXPECT_EQ(totals(io).out, 500);
     EXPECT_EQ(thread_of(call.id), request->pid);
