@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <regex>
 #include <set>
 #include <tuple>
@@ -35,7 +36,7 @@ namespace {
 #define START_PHP_IO(name, ...)                                                     \
   PhpIoRun name{__VA_ARGS__};                                                       \
   if (!name.ready()) {                                                              \
-    PhpIoReport failed_ = name.stop();                                              \
+    name.stop();                                                                    \
     FAIL() << "php-io did not attach:\n" << name.result().err << name.result().out; \
   }
 
@@ -183,6 +184,13 @@ long long kernel_return(const SyscallRecord& call) {
   return 0;
 }
 
+// Which way php-io counts a syscall's bytes: as strace_reference's
+// transfer_of, except that php-io records copy_file_range (like sendfile)
+// on its destination, the bytes as written.
+Transfer php_io_transfer(const std::string& syscall) {
+  return syscall == "copy_file_range" ? Transfer::Write : transfer_of(syscall);
+}
+
 // Why `got` (php-io) is not the same call as `want` (strace), or "".
 std::string mismatch(const IoRecord& got, const SyscallRecord& want) {
   std::string why;
@@ -195,8 +203,7 @@ std::string mismatch(const IoRecord& got, const SyscallRecord& want) {
   // The copies' first argument is not their destination in both (copy_file_range's is the source).
   if (want.name != "sendfile" && want.name != "copy_file_range")
     differ("fd", std::to_string(got.fd), std::to_string(fd));
-  // php-io records the copies on their destination, the bytes as written.
-  Transfer t = want.name == "copy_file_range" ? Transfer::Write : transfer_of(want.name);
+  Transfer t = php_io_transfer(want.name);
   long long bytes = want.ret > 0 ? want.ret : 0;
   differ("in", std::to_string(got.in), std::to_string(t == Transfer::Read ? bytes : 0));
   differ("out", std::to_string(got.out), std::to_string(t == Transfer::Write ? bytes : 0));
@@ -223,7 +230,6 @@ std::string describe(const SyscallRecord& c) {
 // Per syscall name: count, bytes in, bytes out.
 std::map<std::string, Totals> per_syscall(const std::vector<IoRecord>& records) {
   std::map<std::string, Totals> out;
-  for (const IoRecord& r : records) out[strace_name(r.syscall)] = totals({});
   for (const IoRecord& r : records) {
     Totals& t = out[strace_name(r.syscall)];
     t.calls++;
@@ -238,8 +244,8 @@ std::map<std::string, Totals> per_syscall(const std::vector<SyscallRecord>& call
   for (const SyscallRecord& c : calls) {
     Totals& t = out[c.name];
     t.calls++;
-    if (c.ret > 0 && transfer_of(c.name) == Transfer::Read) t.in += c.ret;
-    if (c.ret > 0 && transfer_of(c.name) == Transfer::Write) t.out += c.ret;
+    if (c.ret > 0 && php_io_transfer(c.name) == Transfer::Read) t.in += c.ret;
+    if (c.ret > 0 && php_io_transfer(c.name) == Transfer::Write) t.out += c.ret;
   }
   return out;
 }
@@ -255,7 +261,7 @@ TEST(PhpIo, KnownIoEveryCallCountByteFdAndPeerEqualsStrace) {
   ASSERT_EQ(access("/usr/bin/strace", X_OK), 0) << "strace is missing (scripts/setup)";
   START_PHP_IO(php_io);
   KnownIoPeer peer;
-  start_known_io_server(&peer);
+  ASSERT_NO_FATAL_FAILURE(start_known_io_server(&peer));
   std::string log_path = peer.dir + "/strace.log";
   std::vector<std::string> php{"php"};
   for (const std::string& a : peer.client_args()) php.push_back(a);
@@ -295,6 +301,10 @@ TEST(PhpIo, KnownIoEveryCallCountByteFdAndPeerEqualsStrace) {
   int connects = 0;
   for (const SyscallRecord& c : window) connects += c.name == "connect";
   EXPECT_EQ(connects, peer.port6.empty() ? 2 : 3);
+  size_t last_socket_close = 0;
+  for (size_t i = 0; i < traced.size(); ++i)
+    if (traced[i].name == "close" && kind_of(traced[i].fd_info) == "socket") last_socket_close = i;
+  EXPECT_LT(last_socket_close, first + seen.size()) << "the last connection's close is past php-io's records";
   EXPECT_EQ(per_syscall(seen), per_syscall(window));
   // And the sizes the fixture documents.
   Totals disk = totals(report.io_in(only_call(report, pid, "write_file").id));
@@ -311,7 +321,7 @@ TEST(PhpIo, Defect1_EachFunctionsTotalsAreItsOwnNotPiledUp) {
   REQUIRE_PHP();
   START_PHP_IO(php_io);
   KnownIoPeer peer;
-  start_known_io_server(&peer);
+  ASSERT_NO_FATAL_FAILURE(start_known_io_server(&peer));
   pid_t pid = run_php(peer.client_args()).pid;
   peer.server->finish(30);
   PhpIoReport report = stop_php_io(php_io);
@@ -532,7 +542,7 @@ TEST(PhpIo, Defect6_Ipv6AndPortsBindIsNotConnectAddressesNumeric) {
   REQUIRE_PHP();
   START_PHP_IO(php_io);
   KnownIoPeer peer;
-  start_known_io_server(&peer);
+  ASSERT_NO_FATAL_FAILURE(start_known_io_server(&peer));
   pid_t server = peer.server->pid();  // env exec's php: the same pid
   pid_t client = run_php(peer.client_args()).pid;
   RunResult served = peer.server->finish(30);
