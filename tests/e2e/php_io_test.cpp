@@ -109,6 +109,24 @@ Totals totals(const std::vector<IoRecord>& records) {
   return t;
 }
 
+// The one record of `syscall` made directly in `call` (test fails otherwise).
+IoRecord only_io(const PhpIoReport& report, const CallRecord& call, const std::string& syscall) {
+  std::vector<IoRecord> found;
+  for (const IoRecord& r : report.io_in(call.id))
+    if (r.syscall == syscall) found.push_back(r);
+  EXPECT_EQ(found.size(), 1u) << syscall << " in " << call.function;
+  return found.empty() ? IoRecord{} : found.front();
+}
+
+// Waits (polling, up to timeout_s) until a file exists: a fixture's cue.
+bool wait_for_file(const std::string& path, double timeout_s) {
+  for (double waited = 0; waited < timeout_s; waited += 0.02) {
+    if (access(path.c_str(), F_OK) == 0) return true;
+    usleep(20 * 1000);
+  }
+  return false;
+}
+
 // known_io_server.php (itself traced: function probes on) on IPv4, a unix
 // socket and, when the machine has it, IPv6; and the client's arguments.
 struct KnownIoPeer {
@@ -358,7 +376,8 @@ TEST(PhpIo, Defect1_EachFunctionsTotalsAreItsOwnNotPiledUp) {
 // 2. It keyed function latency by a sum of string pointers: wrong under
 // recursion and across processes. php-io keeps a stack per thread: each level
 // of descend() is its own call, nested, with its own write and duration, and
-// two processes running the same recursion at once do not mix.
+// two processes started together running the same code (same binary, same
+// addresses) do not mix.
 TEST(PhpIo, Defect2_RecursionLevelsAndConcurrentProcessesStaySeparate) {
   REQUIRE_PHP();
   START_PHP_IO(php_io);
@@ -399,24 +418,6 @@ TEST(PhpIo, Defect2_RecursionLevelsAndConcurrentProcessesStaySeparate) {
   }
   remove_tree(dir_a);
   remove_tree(dir_b);
-}
-
-// The one record of `syscall` made directly in `call` (test fails otherwise).
-IoRecord only_io(const PhpIoReport& report, const CallRecord& call, const std::string& syscall) {
-  std::vector<IoRecord> found;
-  for (const IoRecord& r : report.io_in(call.id))
-    if (r.syscall == syscall) found.push_back(r);
-  EXPECT_EQ(found.size(), 1u) << syscall << " in " << call.function;
-  return found.empty() ? IoRecord{} : found.front();
-}
-
-// Waits (polling, up to timeout_s) until a file exists: a fixture's cue.
-bool wait_for_file(const std::string& path, double timeout_s) {
-  for (double waited = 0; waited < timeout_s; waited += 0.02) {
-    if (access(path.c_str(), F_OK) == 0) return true;
-    usleep(20 * 1000);
-  }
-  return false;
 }
 
 // 3. It read almost always 0 network bytes: recvfrom, recvmsg, readv, pread
