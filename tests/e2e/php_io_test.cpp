@@ -602,6 +602,8 @@ TEST(PhpIo, Defect7_CtrlCMidRequestFlushesEverythingSeenSoFar) {
   bool waiting_opened = false;
   for (const IoRecord& r : report.io_of(pid)) waiting_opened |= r.syscall == "openat" && r.peer == dir + "/waiting";
   EXPECT_TRUE(waiting_opened) << "main's last open before the signal is missing";
+  EXPECT_EQ(report.calls_of(pid).size(), 1u) << "main had not returned: only write_before_wait has a call record";
+  for (const RequestRecord& r : report.requests) EXPECT_NE(r.pid, pid) << "the request had not ended";
   EXPECT_EQ(report.maps.count("@io_time_by_function"), 1u) << "the summary maps are printed at Ctrl-C";
   remove_tree(dir);
 }
