@@ -178,10 +178,20 @@ PhpIoRun::PhpIoRun(const std::vector<std::string>& extra)
 
 PhpIoRun::~PhpIoRun() { unlink(out_path_.c_str()); }
 
-bool PhpIoRun::wait_for(const std::string& needle, double timeout_s) {
+namespace {
+
+int occurrences(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+}  // namespace
+
+bool PhpIoRun::wait_for(const std::string& needle, double timeout_s, int times) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (read_file(out_path_).find(needle) != std::string::npos) return true;
+    if (occurrences(read_file(out_path_), needle) >= times) return true;
     if (sonde_.so_far().err.find("error") != std::string::npos) return false;  // it failed to start
     sonde_.wait_for_err("\n[never printed]\n", 0.05);                          // collects its stderr meanwhile
     usleep(20 * 1000);

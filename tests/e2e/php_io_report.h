@@ -80,9 +80,9 @@ class PhpIoRun {
   ~PhpIoRun();  // kills it if stop() was not reached (a failed assertion)
   // Waits for php-io's attached_probes line (generous: the first run compiles).
   bool ready(double timeout_s = 120);
-  // Waits until stdout holds `needle` (a record being printed), for tests that
-  // must act while php-io runs.
-  bool wait_for(const std::string& needle, double timeout_s = 60);
+  // Waits until stdout holds `needle` `times` times (records being printed),
+  // for tests that must act while php-io runs.
+  bool wait_for(const std::string& needle, double timeout_s = 60, int times = 1);
   // Ctrl-C, then everything it printed, parsed; result() has the raw run
   // (out: the JSON, err: its stderr).
   PhpIoReport stop();

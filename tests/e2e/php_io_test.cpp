@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -623,6 +624,8 @@ TEST(PhpIo, Defect8_FatalErrorThenACorrectNextRequestOnTheSameWorker) {
   std::string base = "http://127.0.0.1:" + port + "/?dir=" + dir;
   EXPECT_EQ(run({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", base + "&fatal=1"}).out, "500");
   EXPECT_EQ(run({"curl", "-s", base}).out, "read 123\n");
+  // Each request ends (request__shutdown) just after its response is sent.
+  EXPECT_TRUE(php_io.wait_for("\"pid\": " + std::to_string(server.pid()) + ",", 60, 2)) << "two request records";
   server.signal(SIGTERM);
   server.finish(30);
   PhpIoReport report = stop_php_io(php_io);
@@ -686,8 +689,14 @@ TEST(PhpIo, Defect9_FpmWorkersStartedAfterAttachEachChargedTheirOwnWrite) {
     RunResult r = client->finish(60);
     EXPECT_NE(r.out.find("wrote 500"), std::string::npos) << r.out << r.err;
   }
-  // A worker's request ends (request__shutdown) after its response is sent:
-  // stopping the master waits for that.
+  // A worker's request ends (request__shutdown) just after its response is
+  // sent: wait for each worker's request record before stopping php-fpm.
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("worker-", 0) != 0) continue;
+    std::string worker = name.substr(7, name.find('.') - 7);
+    EXPECT_TRUE(php_io.wait_for("\"pid\": " + worker + ",", 60)) << "no request record for worker " << worker;
+  }
   pid_t master = fpm.pid();
   fpm.signal(SIGTERM);
   fpm.finish(30);
