@@ -137,7 +137,10 @@ int main(int argc, char** argv) {
   auto compiled = compiler::compile(in.source, copts, diags);
   std::cerr << render_all(diags, in.source, isatty(2));
   if (!compiled) {
-    if (!diags.has_errors()) std::cerr << "sonde: " << compiled.error().message << "\n";
+    if (!diags.has_errors()) {
+      std::cerr << "sonde: " << compiled.error().message << "\n";
+      if (!compiled.error().hint.empty()) std::cerr << "hint: " << compiled.error().hint << "\n";
+    }
     return 1;
   }
   if (opts.command == cli::Command::Check) return 0;
