@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   for (std::string& a : args) arg_ptrs.push_back(a.data());
   cli::Options opts;
   if (!cli::parse_options(static_cast<int>(arg_ptrs.size()), arg_ptrs.data(), /*runner=*/false, opts)) return 64;
-  if (!tool.params.empty() && opts.command == cli::Command::Run) {
+  if (!tool.params.empty() && opts.command != cli::Command::Help) {
     std::vector<std::string> params;
     std::string error;
     if (!cli::map_tool_args(tool, tool_args, opts.params, params, error)) {
