@@ -30,8 +30,9 @@ _sonde_tool_options() {
 }
 
 _sonde() {
-  local cur prev words cword
-  _init_completion || return
+  # Plain COMP_WORDS, so it works without the bash-completion package.
+  local cword=$COMP_CWORD cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+  local -a words=("${COMP_WORDS[@]}")
   local opts="-e -p -c -o -f -q -v -l -lv -d --dump --check --strlen --target --emit -h --help --version"
   case "$prev" in
     -p) COMPREPLY=($(compgen -W "$(ls /proc | grep -E '^[0-9]+$')" -- "$cur")); return ;;
@@ -67,8 +68,9 @@ _sonde() {
 complete -F _sonde sonde
 
 _sonde_run() {
-  local cur prev words cword
-  _init_completion || return
+  # Plain COMP_WORDS, so it works without the bash-completion package.
+  local cword=$COMP_CWORD cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+  local -a words=("${COMP_WORDS[@]}")
   case "$prev" in
     -p) COMPREPLY=($(compgen -W "$(ls /proc | grep -E '^[0-9]+$')" -- "$cur")); return ;;
     -f) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;

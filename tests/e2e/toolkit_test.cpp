@@ -272,6 +272,19 @@ TEST(Toolkit, UflowIndentsPhpCallsAndReturns) {
 
 // ------------------------------------------------------------- packaging
 
+// Bash completion: tool names after `sonde run`, then the tool's options
+// (read from its `//!` lines).
+TEST(ToolkitPackage, BashCompletionNamesToolsAndTheirOptions) {
+  std::string script = "export SONDE_STDLIB_DIR=" + source_path("stdlib") + "; source " +
+                       source_path("completions/sonde.bash") +
+                       "; COMP_WORDS=(sonde run func); COMP_CWORD=2; _sonde; echo \"tools: ${COMPREPLY[*]}\""
+                       "; COMP_WORDS=(sonde run syscount -); COMP_CWORD=3; _sonde; echo \"options: ${COMPREPLY[*]}\"";
+  RunResult r = run({"bash", "-c", script});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("tools: funccount\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("options: --help -P -L -x -e -i -d -p -c -o -f -q -v\n"), std::string::npos) << r.out;
+}
+
 TEST(ToolkitPackage, DebInstallsAndRunsATool) {
   SONDE_REQUIRE_BPF();
   std::string out = temp_path("deb");
