@@ -51,15 +51,14 @@ bool assign(const ToolParam& p, const std::string& value, std::map<int, std::str
     slots[p.slots[0]] = value;
     return true;
   }
-  std::string attach, probe_value;
-  if (value.empty()) {  // an unset probe option: the script tests `$N != ""`
-    attach.clear();
-  } else if (!translate_probe(value, attach, probe_value, error)) {
+  ProbeSpec probe;  // empty for an unset probe option: the script tests `$N != ""`
+  if (!value.empty() && !translate_probe(value, probe, error)) {
     error = (p.option.empty() ? p.name : p.option + " " + p.name) + ": " + error;
     return false;
   }
-  slots[p.slots[0]] = attach;
-  if (p.slots.size() > 1) slots[p.slots[1]] = probe_value;
+  slots[p.slots[0]] = probe.attach;
+  if (p.slots.size() > 1) slots[p.slots[1]] = probe.value;
+  if (p.slots.size() > 2) slots[p.slots[2]] = probe.field;
   return true;
 }
 
@@ -139,15 +138,15 @@ bool map_tool_args(const ToolSpec& spec, const std::vector<std::string>& options
   return true;
 }
 
-bool translate_probe(const std::string& spec, std::string& attach, std::string& value, std::string& error) {
+bool translate_probe(const std::string& spec, ProbeSpec& out, std::string& error) {
   std::vector<std::string> parts;
   std::stringstream in(spec);
   for (std::string part; std::getline(in, part, ':');) parts.push_back(part);
   if (spec.ends_with(":")) parts.push_back("");
-  value.clear();
+  out = {};
   if (parts.size() > 2 && is_value_part(parts.back())) {
-    value = parts.back();
-    if (value[0] == '$') value.erase(0, 1);
+    out.value = parts.back();
+    if (out.value[0] == '$') out.value.erase(0, 1);
     parts.pop_back();
   }
   static const std::map<std::string, std::string> kinds = {
@@ -160,18 +159,24 @@ bool translate_probe(const std::string& spec, std::string& attach, std::string& 
     kind = known->second;
     parts.erase(parts.begin());
   }
+  if (kind == "tracepoint" && parts.size() == 3 && out.value.empty()) {
+    out.value = "field";
+    out.field = parts.back();
+    parts.pop_back();
+  }
   if (parts.size() < 2 || parts[0].empty() || parts.back().empty()) {
     error = "'" + spec + "' names no library: kernel functions need kprobes, which this kernel lacks";
     error += "; write LIB:FUNC (c:malloc), t:CAT:NAME or u:LIB:PROBE";
     return false;
   }
-  if (kind == "uretprobe" && value.empty()) value = "retval";
-  if (value == "retval" && kind != "uretprobe")
+  if (kind == "uretprobe" && out.value.empty()) out.value = "retval";
+  if (kind == "tracepoint" && out.value.empty()) out.value = "none";
+  if (out.value == "retval" && kind != "uretprobe")
     return error = "'" + spec + "': retval needs a return probe: r:LIB:FUNC", false;
-  if (!value.empty() && value != "retval" && kind != "uprobe" && kind != "usdt")
-    return error = "'" + spec + "': " + value + " is an argument of uprobes (p:) and USDT probes (u:)", false;
-  attach = kind;
-  for (const std::string& part : parts) attach += ":" + part;
+  if (out.value.starts_with("arg") && kind != "uprobe" && kind != "usdt")
+    return error = "'" + spec + "': " + out.value + " is an argument of uprobes (p:) and USDT probes (u:)", false;
+  out.attach = kind;
+  for (const std::string& part : parts) out.attach += ":" + part;
   return true;
 }
 

@@ -7,7 +7,8 @@
 //   //! $1 PATTERN probe          a positional argument (required: no default)
 //   //! $2 -i SECS = 0            an option with a value, default "0"
 //   //! $3 -L flag                an option without a value: "1" if given, else "0"
-//   //! $4 $5 -C SPEC probe = ""  a probe spec: $4 the attach point, $5 its value
+//   //! $4 $5 $6 -C SPEC probe = ""  a probe spec: $4 the attach point, $5 its
+//                                  value, $6 its tracepoint field (translate_probe)
 //   //! $6 MIN = 0                an optional positional argument
 //
 // `probe` values are written the way BCC's tools take them and become sonde
@@ -20,7 +21,7 @@
 namespace sonde::cli {
 
 struct ToolParam {
-  std::vector<int> slots;     // $N (1-based); a probe may fill a second one with its value
+  std::vector<int> slots;     // $N (1-based); a probe may also fill its value and field
   std::string option;         // "-i"; empty for a positional argument
   std::string name;           // SECS, PATTERN: for messages
   bool flag = false;          // takes no value
@@ -52,9 +53,15 @@ bool map_tool_args(const ToolSpec& spec, const std::vector<std::string>& options
 //   t:CAT:NAME            → tracepoint:CAT:NAME  u:LIB:NAME → usdt:LIB:NAME
 // sonde's own spellings (uprobe:, uretprobe:, usdt:, tracepoint:, U:, ur:)
 // pass unchanged. A last part `argN` or `retval` (also `$retval`) is the
-// value and is returned separately (a return probe's is `retval` when not
-// given; `retval` needs one, argN an entry or USDT probe). A bare FUNC (a kernel function) is an
-// error: these kernels have no kprobes.
-bool translate_probe(const std::string& spec, std::string& attach, std::string& value, std::string& error);
+// value (a return probe's is `retval` when not given; `retval` needs one,
+// argN an entry or USDT probe); a tracepoint's fourth part is a field
+// (`t:syscalls:sys_exit_read:ret`: value "field", field "ret"). A bare FUNC
+// (a kernel function) is an error: these kernels have no kprobes.
+struct ProbeSpec {
+  std::string attach;
+  std::string value;  // "" (arg0), "arg0".."arg5", "retval", "field", or "none" (a tracepoint without field)
+  std::string field;  // with value "field"
+};
+bool translate_probe(const std::string& spec, ProbeSpec& out, std::string& error);
 
 }  // namespace sonde::cli

@@ -12,7 +12,9 @@
 //     whole probe `$1`) is replaced by the parameter's text and the result
 //     parsed again as attach points, so a parameter may name several
 //     (`t:syscalls:sys_enter_open*`, or "a,b"). Spans' OPEN and CLOSE too.
-//  3. A printf format given as a string parameter (`printf($2, arg0)`), or
+//  3. `args.$N` reads the field the parameter names (`args.$2` with
+//     "filename" is `args.filename`).
+//  4. A printf format given as a string parameter (`printf($2, arg0)`), or
 //     as strcat() of literals, string parameters and `COND ? a : b` with a
 //     constant COND (`printf(strcat("%d ", $2, "\n"), pid, arg0)`), becomes one string literal, so the checker
 //     can match its conversions.
@@ -187,10 +189,32 @@ void expand_single(AttachPoint& ap, const LowerOptions& options, Diagnostics& di
 }
 
 // printf($N, ...) → printf("the parameter's text", ...); strcat() likewise.
-class FormatParams : public Visitor {
+// args.$N → args.FIELD.
+class BodyParams : public Visitor {
  public:
-  FormatParams(Context& ctx, const std::vector<std::string>& params) : ctx_(ctx), params_(params) {}
+  BodyParams(Context& ctx, const std::vector<std::string>& params, Diagnostics& diags)
+      : ctx_(ctx), params_(params), diags_(diags) {}
   using Visitor::visit;
+
+  void visit(FieldAccess& e) override {
+    Visitor::visit(e);
+    if (!e.field.starts_with("$")) return;
+    int index = std::atoi(e.field.c_str() + 1);
+    if (index < 1 || static_cast<size_t>(index) > params_.size()) {
+      diags_.error("E-missing-param", e.range,
+                   e.field + " is used but only " + std::to_string(params_.size()) +
+                       " positional parameter(s) were given");
+      return;
+    }
+    const std::string& name = params_[index - 1];
+    bool is_name = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+    for (char c : name) is_name = is_name && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!is_name) {
+      diags_.error("E-param-field", e.range, e.field + " is `" + name + "`, which is not a field name");
+      return;
+    }
+    e.field = name;
+  }
   void visit(Call& call) override {
     Visitor::visit(call);
     if (call.name != "printf" || call.args.empty()) return;
@@ -227,6 +251,7 @@ class FormatParams : public Visitor {
 
   Context& ctx_;
   const std::vector<std::string>& params_;
+  Diagnostics& diags_;
 };
 
 }  // namespace
@@ -244,8 +269,8 @@ bool lower_params(ast::Context& ctx, const LowerOptions& options, Diagnostics& d
     kept.push_back(probe);
   }
   ctx.program.probes = std::move(kept);
-  FormatParams formats(ctx, options.params);
-  for (Probe* probe : ctx.program.probes) formats.visit(*probe);
+  BodyParams bodies(ctx, options.params, diags);
+  for (Probe* probe : ctx.program.probes) bodies.visit(*probe);
   for (SpanDecl& span : ctx.program.spans) {
     expand_single(span.open, options, diags);
     expand_single(span.close, options, diags);

@@ -233,6 +233,27 @@ TEST(Toolkit, TraceStringsAndMaxEvents) {
   EXPECT_LT(count_of(one.out, ":toolkit_leaf "), 20u) << one.out;
 }
 
+// Tracepoint fields: t:CAT:NAME:FIELD (args.$N in the scripts).
+TEST(Toolkit, TraceAndArgdistReadTracepointFields) {
+  SONDE_REQUIRE_BPF();
+  std::string dir = temp_path("fields");
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  RunResult names = tool("trace", {"-S", "t:syscalls:sys_enter_openat:filename"}, work() + " " + dir);
+  ASSERT_EQ(names.exit_code, 0) << names.err;
+  EXPECT_EQ(count_of(names.out, "tracepoint:syscalls:sys_enter_openat " + dir + "/toolkit-present\n"), 5u)
+      << names.out;
+  EXPECT_EQ(count_of(names.out, "tracepoint:syscalls:sys_enter_openat " + dir + "/toolkit-missing\n"), 2u)
+      << names.out;
+
+  RunResult rets = tool("argdist", {"-C", "t:syscalls:sys_exit_close:ret"});
+  ASSERT_EQ(rets.exit_code, 0) << rets.err;
+  EXPECT_NE(rets.out.find("@values[-9]: 20\n"), std::string::npos) << rets.out;  // close(-1): -EBADF
+
+  RunResult no_field = tool("argdist", {"-H", "t:syscalls:sys_exit_close"});
+  EXPECT_NE(no_field.out.find("argdist: a tracepoint needs a field"), std::string::npos) << no_field.out;
+  std::filesystem::remove_all(dir);
+}
+
 // ------------------------------------------------------------- gethostlatency, uflow
 
 TEST(Toolkit, GethostlatencyTimesEachLookup) {

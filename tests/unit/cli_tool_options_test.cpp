@@ -15,7 +15,7 @@ const char* kTool =
     "//! $1 PATTERN probe\n"
     "//! $2 -i SECS = 0\n"
     "//! $3 -L flag\n"
-    "//! $4 $5 -C SPEC probe = \"\"\n"
+    "//! $4 $5 $7 -C SPEC probe = \"\"\n"
     "//! $6 --min N = -5\n"
     "BEGIN { }\n"
     "// not the header any more\n";
@@ -35,16 +35,17 @@ TEST(CliToolOptions, HeaderIsTheUsageWithoutDeclarations) {
   EXPECT_EQ(spec.error, "");
   EXPECT_EQ(spec.usage, "demo: a tool.\n\nUsage: sonde run demo [-i SECS] [-L] PATTERN\n");
   ASSERT_EQ(spec.params.size(), 5u);
-  EXPECT_EQ(spec.params[3].slots, (std::vector<int>{4, 5}));
+  EXPECT_EQ(spec.params[3].slots, (std::vector<int>{4, 5, 7}));
   EXPECT_TRUE(spec.params[3].probe);
   EXPECT_TRUE(spec.params[2].flag);
 }
 
 TEST(CliToolOptions, OptionsAndDefaultsFillTheirSlots) {
-  EXPECT_EQ(map({}, {"c:str*"}), (std::vector<std::string>{"uprobe:c:str*", "0", "0", "", "", "-5"}));
-  EXPECT_EQ(map({"-i", "2", "-L", "-C", "r:c:malloc", "--min", "7"}, {"t:sched:sched_switch"}),
-            (std::vector<std::string>{"tracepoint:sched:sched_switch", "2", "1", "uretprobe:c:malloc", "retval", "7"}));
-  EXPECT_EQ(map({"-i3"}, {"u:/bin/x:tick"}), (std::vector<std::string>{"usdt:/bin/x:tick", "3", "0", "", "", "-5"}));
+  EXPECT_EQ(map({}, {"c:str*"}), (std::vector<std::string>{"uprobe:c:str*", "0", "0", "", "", "-5", ""}));
+  EXPECT_EQ(map({"-i", "2", "-L", "-C", "t:sched:sched_switch:prev_pid", "--min", "7"}, {"r:c:malloc"}),
+            (std::vector<std::string>{"uretprobe:c:malloc", "2", "1", "tracepoint:sched:sched_switch", "field", "7",
+                                      "prev_pid"}));
+  EXPECT_EQ(map({"-i3"}, {"u:/bin/x:tick"}), (std::vector<std::string>{"usdt:/bin/x:tick", "3", "0", "", "", "-5", ""}));
 }
 
 TEST(CliToolOptions, ErrorsNameTheArgument) {
@@ -73,28 +74,33 @@ TEST(CliToolOptions, BccProbeSpecs) {
     const char* spec;
     const char* attach;
     const char* value;
+    const char* field;
   } cases[] = {
-      {"c:malloc", "uprobe:c:malloc", ""},
-      {"p:c:malloc", "uprobe:c:malloc", ""},
-      {"p:c:malloc:arg1", "uprobe:c:malloc", "arg1"},
-      {"r:c:malloc", "uretprobe:c:malloc", "retval"},
-      {"r:c:malloc:$retval", "uretprobe:c:malloc", "retval"},
-      {"t:syscalls:sys_enter_open*", "tracepoint:syscalls:sys_enter_open*", ""},
-      {"u:/usr/bin/php8.2:function__entry", "usdt:/usr/bin/php8.2:function__entry", ""},
-      {"uprobe:/bin/x:f", "uprobe:/bin/x:f", ""},
-      {"usdt:/bin/x:prov:tick", "usdt:/bin/x:prov:tick", ""},
+      {"c:malloc", "uprobe:c:malloc", "", ""},
+      {"p:c:malloc", "uprobe:c:malloc", "", ""},
+      {"p:c:malloc:arg1", "uprobe:c:malloc", "arg1", ""},
+      {"r:c:malloc", "uretprobe:c:malloc", "retval", ""},
+      {"r:c:malloc:$retval", "uretprobe:c:malloc", "retval", ""},
+      {"t:syscalls:sys_enter_open*", "tracepoint:syscalls:sys_enter_open*", "none", ""},
+      {"t:syscalls:sys_exit_read:ret", "tracepoint:syscalls:sys_exit_read", "field", "ret"},
+      {"u:/usr/bin/php8.2:function__entry", "usdt:/usr/bin/php8.2:function__entry", "", ""},
+      {"uprobe:/bin/x:f", "uprobe:/bin/x:f", "", ""},
+      {"usdt:/bin/x:prov:tick", "usdt:/bin/x:prov:tick", "", ""},
   };
   for (const Case& c : cases) {
-    std::string attach, value, error;
-    ASSERT_TRUE(translate_probe(c.spec, attach, value, error)) << c.spec << ": " << error;
-    EXPECT_EQ(attach, c.attach) << c.spec;
-    EXPECT_EQ(value, c.value) << c.spec;
+    ProbeSpec probe;
+    std::string error;
+    ASSERT_TRUE(translate_probe(c.spec, probe, error)) << c.spec << ": " << error;
+    EXPECT_EQ(probe.attach, c.attach) << c.spec;
+    EXPECT_EQ(probe.value, c.value) << c.spec;
+    EXPECT_EQ(probe.field, c.field) << c.spec;
   }
-  std::string attach, value, error;
-  EXPECT_FALSE(translate_probe("p:c:malloc:retval", attach, value, error));
+  ProbeSpec probe;
+  std::string error;
+  EXPECT_FALSE(translate_probe("p:c:malloc:retval", probe, error));
   EXPECT_NE(error.find("retval needs a return probe"), std::string::npos) << error;
-  EXPECT_FALSE(translate_probe("t:sched:switch:arg0", attach, value, error));
-  EXPECT_FALSE(translate_probe("malloc", attach, value, error));
+  EXPECT_FALSE(translate_probe("t:sched:switch:arg0", probe, error));
+  EXPECT_FALSE(translate_probe("malloc", probe, error));
 }
 
 }  // namespace
