@@ -84,5 +84,17 @@ TEST(CheckParams, PrintfFormatFromParametersIsCheckedLikeALiteral) {
   EXPECT_EQ(wrong->diags.all()[0].code, "E-printf");
 }
 
+TEST(CheckParams, FieldNamedByAParameter) {
+  auto good = lower("tracepoint:syscalls:sys_exit_read { @[args.$1] = count(); }", {"ret"});
+  ASSERT_TRUE(good->lowered) << good->rendered();
+  std::string dump = ast::dump(good->ctx.program);
+  EXPECT_NE(dump.find("ret"), std::string::npos) << dump;
+  EXPECT_EQ(dump.find("$1"), std::string::npos) << dump;
+
+  auto bad = lower("tracepoint:syscalls:sys_exit_read { @[args.$1] = count(); }", {"a-b"});
+  ASSERT_EQ(bad->diags.error_count(), 1) << bad->rendered();
+  EXPECT_EQ(bad->diags.all()[0].code, "E-param-field");
+}
+
 }  // namespace
 }  // namespace sonde::testing
