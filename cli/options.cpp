@@ -24,7 +24,7 @@ void print_usage(bool runner) {
                  "       sonde -l [PATTERN]   |   sonde -lv [PATTERN]\n";
   }
   std::cerr << "\noptions:\n"
-               "  -p PID          trace only this process; end when it exits\n"
+               "  -p PID          trace only this process (repeatable: up to 8); end when all have exited\n"
                "  -c 'CMD'        run CMD, trace only it; end when it exits\n"
                "  -o FILE         write output to FILE\n"
                "  -f text|json    output format (json: one object per line)\n"
@@ -91,8 +91,12 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
     switch (c) {
       case 'e': out.program = optarg; break;
       case 'p':
-        if (!parse_pid(optarg, out.run.pid)) return usage_error(std::string("-p needs a process id, got '") + optarg + "'");
+      {
+        pid_t pid = 0;
+        if (!parse_pid(optarg, pid)) return usage_error(std::string("-p needs a process id, got '") + optarg + "'");
+        out.run.pids.push_back(pid);
         break;
+      }
       case 'c': out.run.command = optarg; break;
       case 'o': (out.command == Command::Build ? out.out_object : out.run.output_path) = optarg; break;
       case 'f':
@@ -132,7 +136,7 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
     if (!rest.empty()) out.list_pattern = rest[0];
     return true;
   }
-  if (out.run.pid && !out.run.command.empty()) return usage_error("-p and -c cannot be combined");
+  if (!out.run.pids.empty() && !out.run.command.empty()) return usage_error("-p and -c cannot be combined");
   if (out.program.empty()) {
     if (rest.empty()) {
       if (out.command == Command::Trace) {

@@ -18,6 +18,9 @@ using namespace sonde;
 
 namespace {
 
+// -p names where uprobe library names and usdt:* are found: the first one.
+pid_t first_pid(const cli::Options& opts) { return opts.run.pids.empty() ? 0 : opts.run.pids[0]; }
+
 bool is_elf(const std::string& bytes) { return bytes.size() >= 4 && bytes.compare(0, 4, "\x7f" "ELF") == 0; }
 
 // A script may start with "#!/usr/bin/env sonde"; blank that line, keep its
@@ -148,7 +151,7 @@ int main(int argc, char** argv) {
     case cli::Command::Version:
       std::cout << "sonde " << SONDE_VERSION << " (LLVM " << SONDE_LLVM_VERSION << ")\n";
       return 0;
-    case cli::Command::List: return runtime::list_probes(opts.list_pattern, opts.list_verbose, opts.run.pid);
+    case cli::Command::List: return runtime::list_probes(opts.list_pattern, opts.list_verbose, first_pid(opts));
     default: break;
   }
 
@@ -167,7 +170,7 @@ int main(int argc, char** argv) {
   copts.string_size = opts.string_size;
   copts.dump = !opts.emit.empty() ? (opts.emit == "llvm" ? "ir" : opts.emit) : opts.dump;
   copts.check_only = opts.command == cli::Command::Check;
-  copts.target_pid = opts.run.pid;
+  copts.target_pid = first_pid(opts);  // library names and usdt:* resolve in it
   copts.stdlib_dir = cli::stdlib_module_dir();
   Diagnostics diags;
   auto compiled = compiler::compile(in.source, copts, diags);
