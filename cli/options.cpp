@@ -19,6 +19,7 @@ void print_usage(bool runner) {
     std::cerr << "usage: sonde [options] -e 'PROGRAM' [ARGS...]\n"
                  "       sonde [options] SCRIPT.sonde [ARGS...]\n"
                  "       sonde run NAME|SCRIPT|OBJECT.bpf.o [options] [ARGS...]\n"
+                 "       sonde run NAME --help   (a stdlib tool's options; docs/toolkit.md)\n"
                  "       sonde build SCRIPT -o OUT.bpf.o [--emit llvm|asm]\n"
                  "       sonde check SCRIPT   |   sonde -e 'PROGRAM' --check\n"
                  "       sonde -l [PATTERN]   |   sonde -lv [PATTERN]\n";
