@@ -341,9 +341,17 @@ TEST(ToolkitPackage, DebInstallsAndRunsATool) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("@[uprobe:" + work() + ":toolkit_leaf]: 20\n"), std::string::npos) << r.out;
 
-  // uflow's `use php` resolves in the package's stdlib too.
-  RunResult check = run({sonde_bin, "run", "uflow", "--check"});
-  EXPECT_EQ(check.exit_code, 0) << check.err;
+  // Every tool compiles from the package (uflow's `use php` resolves in its stdlib).
+  std::vector<std::vector<std::string>> tools = {
+      {"funccount", "-i", "1", "c:str*"}, {"trace", "-S", "c:puts"},   {"argdist", "-H", "r:c:malloc"},
+      {"uflow"},                           {"gethostlatency"},          {"syscount", "-L", "-P"},
+      {"opensnoop", "-x", "-T"},           {"php-io"}};
+  for (std::vector<std::string> args : tools) {
+    args.insert(args.begin(), {sonde_bin, "run"});
+    args.push_back("--check");
+    RunResult check = run(args, 120);
+    EXPECT_EQ(check.exit_code, 0) << args[2] << ": " << check.err;
+  }
   std::filesystem::remove_all(out);
 }
 
