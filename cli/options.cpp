@@ -1,4 +1,5 @@
 #include "cli/options.h"
+#include "cli/stdlib.h"
 
 #include <getopt.h>
 
@@ -144,6 +145,8 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
         out.command = Command::Help;
         return true;
       }
+      if (out.command == Command::Run && !runner)
+        return usage_error("no script given: sonde run NAME [ARGS...]; stdlib scripts:" + stdlib_names());
       return usage_error("no script given");
     }
     out.script = rest[0];

@@ -45,6 +45,12 @@ TEST(Toolkit, HelpPrintsTheHeaderWithoutTheOptionMapping) {
 }
 
 TEST(Toolkit, UsageErrorsNameTheArgument) {
+  RunResult none = sonde({"run"});
+  EXPECT_EQ(none.exit_code, 64);
+  EXPECT_NE(none.err.find("stdlib scripts: argdist funccount gethostlatency opensnoop php-io syscount trace uflow"),
+            std::string::npos)
+      << none.err;
+
   RunResult missing = sonde({"run", "funccount"});
   EXPECT_EQ(missing.exit_code, 64);
   EXPECT_NE(missing.err.find("funccount: missing PATTERN"), std::string::npos) << missing.err;
