@@ -138,16 +138,16 @@ TEST(Toolkit, SyscountCountsBySyscallAndFailures) {
   SONDE_REQUIRE_BPF();
   RunResult r = tool("syscount", {});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("@syscall[110]: 20\n"), std::string::npos) << r.out;  // getppid
+  EXPECT_NE(r.out.find("@syscall[getppid]: 20\n"), std::string::npos) << r.out;  // getppid
 
   RunResult failed = tool("syscount", {"-x"});
   ASSERT_EQ(failed.exit_code, 0) << failed.err;
-  EXPECT_NE(failed.out.find("@syscall[3]: 20\n"), std::string::npos) << failed.out;  // close(-1)
-  EXPECT_EQ(failed.out.find("@syscall[110]:"), std::string::npos) << failed.out;     // getppid never fails
+  EXPECT_NE(failed.out.find("@syscall[close]: 20\n"), std::string::npos) << failed.out;  // close(-1)
+  EXPECT_EQ(failed.out.find("@syscall[getppid]:"), std::string::npos) << failed.out;     // never fails
 
   RunResult ebadf = tool("syscount", {"-e", "9"});
   ASSERT_EQ(ebadf.exit_code, 0) << ebadf.err;
-  EXPECT_NE(ebadf.out.find("@syscall[3]: 20\n"), std::string::npos) << ebadf.out;
+  EXPECT_NE(ebadf.out.find("@syscall[close]: 20\n"), std::string::npos) << ebadf.out;
 }
 
 TEST(Toolkit, SyscountByProcessAndLatency) {
@@ -159,7 +159,7 @@ TEST(Toolkit, SyscountByProcessAndLatency) {
 
   RunResult latency = tool("syscount", {"-L"});
   ASSERT_EQ(latency.exit_code, 0) << latency.err;
-  EXPECT_NE(latency.out.find("@syscall_ns[110]: count 20, average "), std::string::npos) << latency.out;
+  EXPECT_NE(latency.out.find("@syscall_ns[getppid]: count 20, average "), std::string::npos) << latency.out;
 }
 
 // ------------------------------------------------------------- opensnoop
