@@ -31,7 +31,7 @@ Result<CompiledObject> compile(const SourceFile& file, const CompileOptions& opt
   if (!grammar::parse(file, context, diags) || diags.has_errors()) return script_errors(diags);
 
   LowerOptions lower_options;
-  lower_options.stdlib_dir = SONDE_STDLIB_DIR;
+  lower_options.stdlib_dir = options.stdlib_dir;
   size_t slash = file.name.rfind('/');
   lower_options.script_dir = slash == std::string::npos ? "." : file.name.substr(0, slash);
   lower_options.parse = grammar::parse;
