@@ -1,4 +1,5 @@
 #include "cli/options.h"
+#include "cli/stdlib.h"
 
 #include <getopt.h>
 
@@ -19,6 +20,7 @@ void print_usage(bool runner) {
     std::cerr << "usage: sonde [options] -e 'PROGRAM' [ARGS...]\n"
                  "       sonde [options] SCRIPT.sonde [ARGS...]\n"
                  "       sonde run NAME|SCRIPT|OBJECT.bpf.o [options] [ARGS...]\n"
+                 "       sonde run NAME --help   (a stdlib tool's options; docs/toolkit.md)\n"
                  "       sonde build SCRIPT -o OUT.bpf.o [--emit llvm|asm]\n"
                  "       sonde check SCRIPT   |   sonde -e 'PROGRAM' --check\n"
                  "       sonde -l [PATTERN]   |   sonde -lv [PATTERN]\n";
@@ -143,6 +145,8 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
         out.command = Command::Help;
         return true;
       }
+      if (out.command == Command::Run && !runner)
+        return usage_error("no script given: sonde run NAME [ARGS...]; stdlib scripts:" + stdlib_names());
       return usage_error("no script given");
     }
     out.script = rest[0];
