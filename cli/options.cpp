@@ -126,6 +126,7 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
         long v = strtol(optarg, nullptr, 10);
         if (v < 8 || v > 256) return usage_error("--strlen must be between 8 and 256");
         out.string_size = static_cast<uint32_t>(v);
+        out.string_size_given = true;
         break;
       }
       case ':': return usage_error(std::string("option -") + char(optopt) + " needs a value");

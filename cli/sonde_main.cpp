@@ -168,6 +168,7 @@ int main(int argc, char** argv) {
   compiler::CompileOptions copts;
   copts.params = opts.params;
   copts.string_size = opts.string_size;
+  copts.string_size_given = opts.string_size_given;
   copts.dump = !opts.emit.empty() ? (opts.emit == "llvm" ? "ir" : opts.emit) : opts.dump;
   copts.check_only = opts.command == cli::Command::Check;
   copts.target_pid = first_pid(opts);  // library names and usdt:* resolve in it

@@ -23,10 +23,25 @@ Error script_errors(const Diagnostics& diags) {
   return make_error(std::to_string(n) + (n == 1 ? " error" : " errors") + " in the script");
 }
 
+// `config = { max_strlen = N }` sets the string size, unless --strlen was
+// given: the command line wins, as in bpftrace.
+void apply_config(const ast::Program& program, CompileOptions& options, Diagnostics& diags) {
+  for (const ast::ConfigSetting& c : program.config) {
+    if (c.name != "max_strlen") {
+      diags.error("E-config", c.range, "unknown config setting `" + c.name + "`", {"the settings are: max_strlen"});
+    } else if (c.value < 8 || c.value > 256) {
+      diags.error("E-config", c.value_range, "max_strlen must be between 8 and 256");
+    } else if (!options.string_size_given) {
+      options.string_size = static_cast<uint32_t>(c.value);
+    }
+  }
+}
+
 }  // namespace
 
-Result<CompiledObject> compile(const SourceFile& file, const CompileOptions& options,
+Result<CompiledObject> compile(const SourceFile& file, const CompileOptions& given_options,
                                Diagnostics& diags) {
+  CompileOptions options = given_options;
   ast::Context context;
   if (!grammar::parse(file, context, diags) || diags.has_errors()) return script_errors(diags);
 
@@ -37,6 +52,8 @@ Result<CompiledObject> compile(const SourceFile& file, const CompileOptions& opt
   lower_options.parse = grammar::parse;
   lower_options.params = options.params;
   if (!lower_declarative(context, lower_options, diags) || diags.has_errors()) return script_errors(diags);
+  apply_config(context.program, options, diags);
+  if (diags.has_errors()) return script_errors(diags);
 
   CheckOptions check_options;
   check_options.params = options.params;

@@ -750,8 +750,8 @@ TEST(PhpIo, Defect10_EventsInOrderAndCallsWithoutIoFilteredInTheKernel) {
 }
 
 // 11. It cut strings at 80 bytes. php-io keeps a 118-byte Class::method and
-// a file path over 100 bytes whole, up to sonde's string size: 63 bytes by
-// default, so this needs --strlen 256 (docs/php-io.md says so).
+// a file path over 100 bytes whole, by default (its `config = { max_strlen
+// = 256 }`).
 TEST(PhpIo, Defect11_LongFunctionAndFileNamesNotCut) {
   REQUIRE_PHP();
   std::string dir = make_temp_dir("long-names");
@@ -760,7 +760,7 @@ TEST(PhpIo, Defect11_LongFunctionAndFileNamesNotCut) {
   std::string script = long_dir + "/long_names.php";
   run({"cp", php_fixture("long_names.php"), script});
   ASSERT_GT(script.size(), 100u);
-  START_PHP_IO(php_io, std::vector<std::string>{"--strlen", "256"});
+  START_PHP_IO(php_io, std::vector<std::string>{});
   pid_t pid = run_php({script, dir}).pid;
   PhpIoReport report = stop_php_io(php_io);
 
