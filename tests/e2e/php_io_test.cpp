@@ -17,6 +17,7 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include "harness.h"
@@ -723,6 +724,28 @@ TEST(PhpIo, Defect9_FpmWorkersStartedAfterAttachEachChargedTheirOwnWrite) {
   }
   EXPECT_EQ(charged, kRequests);
   EXPECT_EQ(workers.size(), 3u) << "three requests held at once by three workers";
+  remove_tree(dir);
+}
+
+// The text report prints every duration with its unit, syscall latencies
+// included (a field computed through a variable keeps its `duration` unit
+// only when the script says so).
+TEST(PhpIo, TextReportShowsDurationsWithUnits) {
+  REQUIRE_PHP();
+  std::string dir = make_temp_dir("units");
+  RunResult r = sonde({"run", "php-io", "-c", "env USE_ZEND_DTRACE=1 /usr/bin/php " + php_fixture("recursion.php") + " " + dir},
+                      120);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::regex latency(R"(latency=([0-9.]+)(ns|us|ms|s)( |$))");
+  std::regex any_latency("latency=");
+  int lines = 0;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    if (!std::regex_search(line, any_latency)) continue;
+    ++lines;
+    EXPECT_TRUE(std::regex_search(line, latency)) << line;
+  }
+  EXPECT_GE(lines, 15) << r.out;  // 5 levels x openat, write, close
   remove_tree(dir);
 }
 
