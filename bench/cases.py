@@ -27,6 +27,10 @@ class Env:
     runs: int
     overhead_n: int
     burst_n: int
+    hit_n: int      # USDT / uprobe hits per run (case 4b)
+    php_calls: int  # PHP function calls in bench/workload/php_work.php (case 8)
+    php_io: int     # its io_step() calls, 3 traced syscalls each
+    bench_dir: str  # this directory: php_io.bt and the PHP workloads
     metrics: dict  # case results the target table reads: name -> {tool: Summary}
 
 

@@ -48,9 +48,12 @@ def _reap(pid: int, deadline_ms: float) -> tuple[int | None, int | None]:
 
 
 def run_tool(argv, wait_for: bytes | None = None, timeout_s: float = 30,
-             stdout_path: str | None = None) -> Run:
+             stdout_path: str | None = None, interrupt: bool = False,
+             env: dict | None = None) -> Run:
     """Runs argv to completion. With `wait_for`, also times the first stdout
-    line containing it (stdout is then a pipe we read). With `stdout_path`,
+    line containing it (stdout is then a pipe we read); with `interrupt` too,
+    the tool gets SIGINT (Ctrl-C) right then, for tools that run until
+    stopped. `env` replaces the environment. With `stdout_path`,
     stdout goes to that file instead; Run.stdout then holds only its lines
     that do not start with a digit (banners, maps, lost-event reports) and
     extra["number_lines"] counts the others (the events the cases print)."""
@@ -61,13 +64,14 @@ def run_tool(argv, wait_for: bytes | None = None, timeout_s: float = 30,
     start = _now_ms()
     deadline = start + timeout_s * 1000
     try:
-        proc = subprocess.Popen(argv, stdout=out_target, stderr=err_file, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdout=out_target, stderr=err_file, stdin=subprocess.DEVNULL,
+                                env=env)
     except OSError as e:
         run.error = f"cannot start {argv[0]}: {e.strerror}"
         return run
     out_chunks = []
     if not to_file:
-        out_chunks = _read_stdout(proc, wait_for, start, deadline, run)
+        out_chunks = _read_stdout(proc, wait_for, start, deadline, run, interrupt)
     status, rss = _reap(proc.pid, deadline)
     proc.returncode = status  # keep Popen from reaping again
     run.total_ms = _now_ms() - start
@@ -88,8 +92,9 @@ def run_tool(argv, wait_for: bytes | None = None, timeout_s: float = 30,
     return run
 
 
-def _read_stdout(proc, wait_for, start, deadline, run):
-    """Reads stdout until EOF or the deadline, stamping the awaited line."""
+def _read_stdout(proc, wait_for, start, deadline, run, interrupt=False):
+    """Reads stdout until EOF or the deadline, stamping the awaited line
+    (and sending SIGINT then, with `interrupt`)."""
     chunks, pending = [], b""
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -105,6 +110,8 @@ def _read_stdout(proc, wait_for, start, deadline, run):
             pending += data
             if wait_for in pending:
                 run.first_line_ms = _now_ms() - start
+                if interrupt:
+                    proc.send_signal(signal.SIGINT)
     sel.close()
     return chunks
 
@@ -131,13 +138,13 @@ def first_line(text: str) -> str:
 class Background:
     """A workload running for the duration of a `with` block."""
 
-    def __init__(self, argv):
-        self.argv = argv
+    def __init__(self, argv, env=None, settle_s=0.05):
+        self.argv, self.env, self.settle_s = argv, env, settle_s
 
     def __enter__(self):
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.05)  # let it reach its loop
+        time.sleep(self.settle_s)  # let it reach its loop
         return self.proc
 
     def __exit__(self, *exc):
