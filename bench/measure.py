@@ -5,6 +5,13 @@ start-up is counted the same way for sonde and its peers, and reaps it with
 os.wait4 so max RSS comes from the kernel's rusage, not from sampling.
 A failed run is never turned into a number: it comes back as a Run with
 `error` set, and the report prints the error instead.
+
+Linux carries a process's high-water RSS across exec, so a tool exec'd
+straight from this (Python, ~16 MiB) process would report at least that.
+When RSS_LAUNCHER is set (run.py sets it to the built
+bench/workload/rss_exec), tools start through that small launcher, which
+forks them afresh and hands back their own max RSS; it adds ~1 MiB at most
+and one exec of a static binary to every time.
 """
 import os
 import re
@@ -15,6 +22,9 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+
+
+RSS_LAUNCHER: str | None = None
 
 
 @dataclass
@@ -41,7 +51,7 @@ def _reap(pid: int, deadline_ms: float) -> tuple[int | None, int | None]:
         if got == pid:
             return os.waitstatus_to_exitcode(status), usage.ru_maxrss
         if _now_ms() > deadline_ms:
-            os.kill(pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)  # the launcher and the tool
             _, status, usage = os.wait4(pid, 0)
             return None, usage.ru_maxrss
         time.sleep(0.001)
@@ -61,11 +71,15 @@ def run_tool(argv, wait_for: bytes | None = None, timeout_s: float = 30,
     err_file = tempfile.TemporaryFile()
     to_file = stdout_path is not None
     out_target = open(stdout_path, "wb") if to_file else subprocess.PIPE
+    rss_file = tempfile.NamedTemporaryFile(prefix="rss-", delete=False) if RSS_LAUNCHER else None
+    if rss_file:
+        rss_file.close()
+        argv = [RSS_LAUNCHER, rss_file.name, *argv]
     start = _now_ms()
     deadline = start + timeout_s * 1000
     try:
         proc = subprocess.Popen(argv, stdout=out_target, stderr=err_file, stdin=subprocess.DEVNULL,
-                                env=env)
+                                env=env, start_new_session=True)
     except OSError as e:
         run.error = f"cannot start {argv[0]}: {e.strerror}"
         return run
@@ -82,6 +96,8 @@ def run_tool(argv, wait_for: bytes | None = None, timeout_s: float = 30,
         out_chunks.append(proc.stdout.read())
         proc.stdout.close()
     run.status, run.max_rss_kib = status, rss
+    if rss_file:
+        run.max_rss_kib = _read_launcher_rss(rss_file.name)
     run.stdout = b"".join(out_chunks).decode(errors="replace")
     err_file.seek(0)
     run.stderr = err_file.read().decode(errors="replace")
@@ -90,6 +106,16 @@ def run_tool(argv, wait_for: bytes | None = None, timeout_s: float = 30,
     elif wait_for is not None and run.first_line_ms is None:
         run.error = f"no '{wait_for.decode()}' line (exit {status}): {first_line(run.stderr)}"
     return run
+
+
+def _read_launcher_rss(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None  # the launcher was killed (timeout)
+    finally:
+        os.unlink(path)
 
 
 def _read_stdout(proc, wait_for, start, deadline, run, interrupt=False):

@@ -23,6 +23,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import measure  # noqa: E402
 from cases import Env, case_compile, case_launch, case_rss  # noqa: E402
 from cases_aot import case_aot  # noqa: E402
 from cases_events import case_footprint, case_overhead, case_throughput  # noqa: E402
@@ -143,6 +144,8 @@ def main():
     ap.add_argument("--out", help="markdown file to write (default: print)")
     args = ap.parse_args()
 
+    launcher = os.path.join(args.workloads, "rss_exec")
+    measure.RSS_LAUNCHER = launcher if os.path.exists(launcher) else None
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sonde-bench-") as tmp:
