@@ -1,15 +1,23 @@
 // Per-hit uprobe workload: N calls of bench_target(), a non-inlined
 // function. Built with -fcf-protection (scripts/bench), so the function
-// starts with `endbr64`, as every function of a Debian binary does: a
-// uprobe placed on that instruction is single-stepped, one placed after it
-// is not. Timed around the loop only; writes "<ns per call>\n" to OUT.
+// starts with `endbr64`, as every function of a Debian binary does, followed
+// by an instruction the kernel's uprobes emulate (here a call; usually a
+// push): a uprobe placed on endbr64 is single-stepped (two traps), one
+// placed after it is not. (A leaf `mov` after endbr64 would be
+// single-stepped wherever the probe sits.) Timed around the loop only; writes
+// "<ns per call>\n" to OUT.
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-__attribute__((noinline)) long bench_target(long i) {
+__attribute__((noinline)) static long bench_inner(long i) {
   __asm__ volatile("" : "+r"(i));  // keep the call and its argument
   return i;
+}
+
+__attribute__((noinline)) long bench_target(long i) {
+  long first = bench_inner(i);
+  return first + bench_inner(i);  // i lives in a callee-saved register: push
 }
 
 static long long now_ns(void) {
