@@ -81,7 +81,7 @@ def case_overhead(env):
 def case_probe_hits(env):
     """Added ns per USDT hit and per uprobe hit, count() in the probe."""
     result, out_path = os.path.join(env.tmp, "hits.out"), os.path.join(env.tmp, "hits.stdout")
-    runs_per_tool = max(1, min(5, env.runs))
+    runs_per_tool = max(1, min(3, env.runs))
     base, runs, hits = {}, {}, {}
     for label, workload, probe, _, share in HIT_CASES:
         n = hits[label] = int(env.hit_n * share)
@@ -195,7 +195,7 @@ def case_throughput(env):
     burst, result = os.path.join(env.workloads, "burst"), os.path.join(env.tmp, "burst.out")
     out_path = os.path.join(env.tmp, "burst.stdout")
     script = OVERHEAD_SCRIPTS["printf per event"]
-    runs_per_rate = max(1, min(3, env.runs))
+    runs_per_rate = max(1, min(2, env.runs))
     rows = {}
     for rate, n in burst_plan(env):
         for i in range(runs_per_rate):

@@ -72,7 +72,7 @@ def php_io_launch(env, pid, php_io_bt):
     for i in range(php_runs(env)):
         for name in tools_in_order(i, tuple(argv)):
             results[name].append(run_tool(argv[name], wait_for=waits[name], interrupt=True,
-                                          timeout_s=120, env=envs[name]))
+                                          timeout_s=60, env=envs[name]))
     lines = ["### b: php-io against bench/php_io.bt", "",
              "`sonde run php-io -p PID -f json` (warm: the compiled object is in the cache, filled",
              "by one run beforehand; cold: `SONDE_CACHE=0`, compiled at launch), `sonde-run` on",

@@ -134,7 +134,7 @@ def main():
     ap.add_argument("--workloads", required=True, help="dir with the built bench/workload programs")
     ap.add_argument("--micro", help="the sonde_micro Google Benchmark binary")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--overhead-n", type=int, default=1_000_000)
+    ap.add_argument("--overhead-n", type=int, default=300_000)
     ap.add_argument("--burst-n", type=int, default=1_000_000)
     ap.add_argument("--hit-n", type=int, default=100_000)
     ap.add_argument("--php-calls", type=int, default=500_000)
