@@ -35,7 +35,7 @@ def case_php_launch(env):
     lines = ["## 7. PHP: launch → attached (first event seen)", "",
              f"A PHP CLI process (`bench/workload/php_tick.php`, `USE_ZEND_DTRACE=1`) started",
              "beforehand calls `tick()` every 1 ms, which reads a file. Each tool is started with",
-             "`-p PID` of that process. *Attached* = the tool's first event from it on stdout:",
+             "`-p PID` of that process (but one row, see b). *Attached* = the tool's first event on stdout:",
              "for the one-liner the `hit` line (then `exit()`), for php-io (`-f json`) its first",
              "syscall record, for `bench/php_io.bt` its first syscall line; then the tool gets",
              "SIGINT. This includes up to 1 ms of waiting for the next call. *Exit* = launch →",
@@ -56,17 +56,19 @@ def php_io_launch(env, pid, php_io_bt):
     cache = os.path.join(env.tmp, "sonde-cache")
     obj = os.path.join(env.tmp, "php-io.bpf.o")
     built = subprocess.run([env.sonde, "build", "php-io", "-o", obj], capture_output=True, text=True)
-    argv = {"sonde run php-io (warm: cached object)": [env.sonde, "run", "php-io", "-p", pid, "-f", "json"],
-            "sonde run php-io (cold: SONDE_CACHE=0)": [env.sonde, "run", "php-io", "-p", pid, "-f", "json"],
-            "sonde-run php-io.bpf.o (prebuilt)": [env.sonde_run, obj, "-p", pid, "-f", "json"],
-            "bpftrace bench/php_io.bt": [env.bpftrace, "-p", pid, php_io_bt]}
+    # -p makes sonde compile at every launch (targets resolved for that
+    # process: no cache), so the warm row traces by path, php-io's default,
+    # and its first event may come from any PHP process running then.
+    argv = {"sonde run php-io (warm: cached object, no -p)": [env.sonde, "run", "php-io", "-f", "json"],
+            "sonde run php-io -p PID (compiled at launch)": [env.sonde, "run", "php-io", "-p", pid, "-f", "json"],
+            "sonde-run php-io.bpf.o -p PID (prebuilt)": [env.sonde_run, obj, "-p", pid, "-f", "json"],
+            "bpftrace -p PID bench/php_io.bt": [env.bpftrace, "-p", pid, php_io_bt]}
     envs = {name: dict(os.environ, SONDE_CACHE_DIR=cache) for name in argv}
-    envs["sonde run php-io (cold: SONDE_CACHE=0)"]["SONDE_CACHE"] = "0"
     if built.returncode != 0:
-        del argv["sonde-run php-io.bpf.o (prebuilt)"]
+        del argv["sonde-run php-io.bpf.o -p PID (prebuilt)"]
     # Fill the cache once so that every warm run hits it.
-    warmup = run_tool(argv["sonde run php-io (warm: cached object)"], wait_for=b'"syscall"',
-                      interrupt=True, timeout_s=120, env=envs["sonde run php-io (warm: cached object)"])
+    warm = "sonde run php-io (warm: cached object, no -p)"
+    warmup = run_tool(argv[warm], wait_for=b'"syscall"', interrupt=True, timeout_s=120, env=envs[warm])
     waits = {name: (b" sys " if name.startswith("bpftrace") else b'"syscall"') for name in argv}
     results = {name: [] for name in argv}
     for i in range(php_runs(env)):
@@ -74,10 +76,14 @@ def php_io_launch(env, pid, php_io_bt):
             results[name].append(run_tool(argv[name], wait_for=waits[name], interrupt=True,
                                           timeout_s=60, env=envs[name]))
     lines = ["### b: php-io against bench/php_io.bt", "",
-             "`sonde run php-io -p PID -f json` (warm: the compiled object is in the cache, filled",
-             "by one run beforehand; cold: `SONDE_CACHE=0`, compiled at launch), `sonde-run` on",
-             "the object of `sonde build php-io`, and `bpftrace -p PID bench/php_io.bt`.", ""]
-    lines += launch_rows(results, "bpftrace bench/php_io.bt")
+             "`sonde run php-io -f json`: warm = the compiled object is in the cache (filled by one",
+             "run beforehand). With `-p` sonde compiles at every launch (the cache is bypassed when",
+             "targets are resolved for one process), so the warm row runs without `-p`, tracing",
+             "every PHP binary by path (php-io's default; its first event may come from another",
+             "PHP process, which only makes it earlier), and the `-p PID` row is the cold case.",
+             "`sonde-run` runs the object of `sonde build php-io`; bpftrace needs `-p` to enable",
+             "PHP's USDT semaphores.", ""]
+    lines += launch_rows(results, "bpftrace -p PID bench/php_io.bt")
     if warmup.error:
         lines.append(f"- the warm-up run (filling the cache) failed: `{warmup.error}`")
     if built.returncode != 0:
@@ -135,9 +141,6 @@ def case_php_overhead(env):
                              dtrace_env(SONDE_CACHE_DIR=os.path.join(env.tmp, "sonde-cache"))),
         "bpftrace bench/php_io.bt": ([env.bpftrace, "-c", cmd, php_io_bt], dtrace_env()),
     }
-    # php-io's compile must not land in a timed run: fill the cache first.
-    subprocess.run(variants["sonde run php-io"][0][:3] + ["-c", "/bin/true"], env=variants["sonde run php-io"][1],
-                   capture_output=True, timeout=300)
     results = {name: [] for name in variants}
     for i in range(php_runs(env)):
         for name in tools_in_order(i, tuple(variants)):
