@@ -64,9 +64,10 @@ Result<CompiledObject> compile(const SourceFile& file, const CompileOptions& giv
   if (options.dump == "ast") std::cerr << ast::dump(context.program);
   if (options.check_only) return CompiledObject{};
 
-  // Dumps show LLVM's stages and -p resolves targets inside one process:
-  // those always compile.
-  bool cacheable = options.dump.empty() && options.target_pid == 0;
+  // Dumps show LLVM's stages: those always compile. With -p, targets
+  // resolved inside the process appear in the checked program, so the key
+  // covers them (the pid itself is patched in at run time).
+  bool cacheable = options.dump.empty();
   CompileCache cache = cacheable ? CompileCache::from_environment() : CompileCache{};
   std::string key;
   if (cacheable) {

@@ -111,6 +111,15 @@ bool calls_stack_heavy_subprograms(const llvm::Module& module) {
   return false;
 }
 
+// printf and records stream one event per hit: they get a 4 MiB ring. A
+// script that only aggregates sends a handful of control events (exit,
+// print, time), and 64 KiB saves the runner 8 MiB of mappings.
+uint32_t ring_size_for(const std::vector<manifest::EventSpec>& events) {
+  for (const manifest::EventSpec& e : events)
+    if (e.kind == "printf" || e.kind == "record") return 1u << 22;
+  return 1u << 16;
+}
+
 // One full lowering. `scratch` moves big buffers off the stack.
 Result<CompiledObject> build(const CheckedProgram& program, const CodegenOptions& options,
                              bool scratch, bool& stack_exceeded) {
@@ -128,6 +137,7 @@ Result<CompiledObject> build(const CheckedProgram& program, const CodegenOptions
   m.maps.resize(plan.maps.size());
   for (const auto& [name, map] : plan.maps) m.maps[map.index] = map.spec;
   m.events = plan.event_specs;
+  m.ringbuf_size = ring_size_for(m.events);
 
   BpfModule module(options.source_name, options.source_text);
   codegen::Globals globals = define_globals(module, plan, m, scratch);

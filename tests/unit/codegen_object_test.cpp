@@ -80,7 +80,7 @@ TEST(CodegenObject, CountByKeyHasBtfMapsAndSections) {
   bpf_map* events = bpf_object__find_map_by_name(o.get(), "sonde_events");
   ASSERT_NE(events, nullptr);
   EXPECT_EQ(bpf_map__type(events), BPF_MAP_TYPE_RINGBUF);
-  EXPECT_EQ(bpf_map__max_entries(events), 1u << 22);
+  EXPECT_EQ(bpf_map__max_entries(events), 1u << 16) << "a script that only counts needs no big ring";
   bpf_map* lost = bpf_object__find_map_by_name(o.get(), "sonde_lost");
   ASSERT_NE(lost, nullptr);
   EXPECT_EQ(bpf_map__type(lost), BPF_MAP_TYPE_ARRAY);
@@ -90,6 +90,20 @@ TEST(CodegenObject, CountByKeyHasBtfMapsAndSections) {
   ASSERT_NE(prog, nullptr);
   EXPECT_STREQ(bpf_program__section_name(prog), "tracepoint/syscalls/sys_enter_openat");
   EXPECT_EQ(bpf_program__type(prog), BPF_PROG_TYPE_TRACEPOINT);
+}
+
+// printf and records stream one event per hit: they get the big ring.
+TEST(CodegenObject, PerEventOutputGetsAFourMebibyteRing) {
+  for (const char* script : {"tracepoint:syscalls:sys_enter_openat { printf(\"%d\\n\", pid); }",
+                             "BEGIN { emit hello { who = comm } }"}) {
+    CompiledObject obj = compile_ok(script);
+    EXPECT_EQ(obj.manifest.ringbuf_size, 1u << 22) << script;
+    ObjectPtr o = open_object(obj);
+    ASSERT_TRUE(o);
+    bpf_map* events = bpf_object__find_map_by_name(o.get(), "sonde_events");
+    ASSERT_NE(events, nullptr);
+    EXPECT_EQ(bpf_map__max_entries(events), 1u << 22) << script;
+  }
 }
 
 TEST(CodegenObject, ManifestReadsBackFromTheElf) {
