@@ -13,7 +13,8 @@
 
 namespace sonde::runtime {
 
-enum class OutputFormat { Text, Json };
+// Folded: text, except maps keyed by stacks print as flame graph input.
+enum class OutputFormat { Text, Json, Folded };
 
 struct RunOptions {
   pid_t pid = 0;              // -p: trace only this process, end when it exits

@@ -78,6 +78,11 @@ class Lowering {
                        llvm::Value* bucket = nullptr);
   const MapPlan& map_plan(const std::string& name) const;
 
+  // ---- stacks.cpp
+  // Writes a stack of `type` (ustack/kstack, N frames) at dst (8 + 8N bytes).
+  void stack_into(const ast::Type& type, llvm::Value* dst);
+  llvm::Value* stack_value(const ast::Type& type);
+
   // ---- stmt.cpp
   void stmt(ast::Stmt& s);
   void block(ast::Block& b);

@@ -1,0 +1,33 @@
+// Stacks: `ustack`, `kstack`, `ustack(N)`, `kstack(N)`.
+//
+// A stack value is { u32 pid; u32 pad; u64 ips[N] } (manifest.h): the
+// kernel's bpf_get_stack writes the return addresses straight into a map
+// key or an event record, leaf first, and zeroes the bytes after the last
+// one (on an error, all of them). No STACK_TRACE map and no stack id: the
+// key holds the frames, so equal stacks are equal keys and the runtime needs
+// nothing but the key to print them. The pid (the tgid, 0 for kstack) tells
+// the runtime whose address space the user addresses belong to.
+#include <linux/bpf.h>
+
+#include "compiler/codegen/lowering.h"
+
+namespace sonde::compiler::codegen {
+
+void Lowering::stack_into(const ast::Type& type, llvm::Value* dst) {
+  llvm::Value* pid = b_.getInt64(0);
+  if (type.user_stack) pid = b_.CreateLShr(current_pid_tgid(), 32);
+  b_.CreateAlignedStore(pid, dst, llvm::Align(8));
+  uint64_t flags = type.user_stack ? BPF_F_USER_STACK : 0;
+  call_helper(BPF_FUNC_get_stack, b_.getInt64Ty(),
+              {ctx_arg_, byte_offset(dst, 8), b_.getInt64(8ull * type.size), b_.getInt64(flags)});
+}
+
+// A stack used as a value of its own: only print(ustack) comes here, and
+// printf_stmt writes it into the record directly; a buffer serves the rest.
+llvm::Value* Lowering::stack_value(const ast::Type& type) {
+  llvm::Value* buf = stack_buffer(type.byte_size(), "stack");
+  stack_into(type, buf);
+  return buf;
+}
+
+}  // namespace sonde::compiler::codegen
