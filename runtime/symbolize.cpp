@@ -154,6 +154,7 @@ ElfSymbols load_elf(const std::string& path) {
       if (shdr.sh_type == SHT_NOTE) read_build_id(elf, scn, out);
     }
     if (!out.has_symtab) out.symbols = std::move(dynsym);
+    sort_symbols(out.symbols);
     elf_end(elf);
   }
   close(fd);
