@@ -29,7 +29,15 @@ struct Symbol {
   uint64_t size = 0;     // 0 when unknown (kallsyms): up to the next symbol
   std::string name;
   std::string module;    // kernel module, "" for the core kernel
+  int rank = 0;          // among aliases of one address, the lowest is shown
 };
+
+// Aliases (`getppid`, `__getppid`, `__GI___getppid`): prefer a global
+// name, then the one with the fewest leading underscores.
+int alias_rank(bool global, const std::string& name) {
+  int underscores = static_cast<int>(name.find_first_not_of('_'));
+  return (global ? 0 : 100) + (underscores < 0 ? 50 : underscores);
+}
 
 std::string demangle(const std::string& name) {
   if (name.rfind("_Z", 0) != 0) return name;
@@ -53,9 +61,11 @@ const Symbol* find_symbol(const std::vector<Symbol>& symbols, uint64_t address) 
 
 void sort_symbols(std::vector<Symbol>& symbols) {
   std::sort(symbols.begin(), symbols.end(), [](const Symbol& a, const Symbol& b) {
-    return a.address != b.address ? a.address < b.address : a.size > b.size;
+    if (a.address != b.address) return a.address < b.address;
+    if ((a.size == 0) != (b.size == 0)) return a.size != 0;
+    return a.rank < b.rank;
   });
-  // Aliases share an address: keep the first (the sized one).
+  // Aliases share an address: keep the first (sized, best ranked).
   symbols.erase(std::unique(symbols.begin(), symbols.end(),
                             [](const Symbol& a, const Symbol& b) { return a.address == b.address; }),
                 symbols.end());
@@ -76,7 +86,7 @@ std::vector<Symbol> load_kallsyms() {
     uint64_t a = std::strtoull(addr.c_str(), nullptr, 16);
     if (a == 0) continue;  // hidden by kptr_restrict
     if (module.size() > 2) module = module.substr(1, module.size() - 2);
-    out.push_back({a, 0, name, module});
+    out.push_back({a, 0, name, module, alias_rank(type == "T" || type == "W", name)});
   }
   sort_symbols(out);
   return out;
@@ -124,7 +134,8 @@ void read_symbols(Elf* elf, Elf_Scn* scn, const GElf_Shdr& shdr, std::vector<Sym
     int type = GELF_ST_TYPE(sym.st_info);
     if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_value == 0) continue;
     const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-    if (name && *name) out.push_back({sym.st_value, sym.st_size, name, ""});
+    bool global = GELF_ST_BIND(sym.st_info) != STB_LOCAL;
+    if (name && *name) out.push_back({sym.st_value, sym.st_size, name, "", alias_rank(global, name)});
   }
 }
 

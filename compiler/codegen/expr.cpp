@@ -307,7 +307,8 @@ llvm::Value* Lowering::variable_slot(const std::string& name, const ast::Type& t
 
 llvm::Value* Lowering::map_key(const MapPlan& map, const std::vector<ast::Expr*>& keys,
                                llvm::Value* bucket) {
-  llvm::Value* key = zeroed_buffer(map.spec.key_size, "key");
+  llvm::Value* key = stack_buffer(map.spec.key_size, "key");
+  zero_around_stacks(map, keys, key);
   for (size_t i = 0; i < keys.size() && i < map.spec.key.size(); ++i) {
     const manifest::Field& f = map.spec.key[i];
     llvm::Value* dst = byte_offset(key, f.offset);

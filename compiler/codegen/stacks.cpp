@@ -9,6 +9,8 @@
 // the runtime whose address space the user addresses belong to.
 #include <linux/bpf.h>
 
+#include <algorithm>
+
 #include "compiler/codegen/lowering.h"
 
 namespace sonde::compiler::codegen {
@@ -28,6 +30,23 @@ llvm::Value* Lowering::stack_value(const ast::Type& type) {
   llvm::Value* buf = stack_buffer(type.byte_size(), "stack");
   stack_into(type, buf);
   return buf;
+}
+
+void Lowering::zero_around_stacks(const MapPlan& map, const std::vector<ast::Expr*>& keys,
+                                  llvm::Value* key) {
+  constexpr uint32_t kChunk = 256;  // small enough for an inline memset
+  auto zero_range = [&](uint32_t from, uint32_t to) {
+    for (uint32_t at = from; at < to; at += kChunk) zero(byte_offset(key, at), std::min(kChunk, to - at));
+  };
+  uint32_t next = 0;  // first byte not yet zeroed or covered
+  for (size_t i = 0; i < keys.size() && i < map.spec.key.size(); ++i) {
+    const manifest::Field& f = map.spec.key[i];
+    if (!manifest::is_stack(f.kind)) continue;
+    zero_range(next, f.offset);
+    // stack_into() writes the pid word and the expression's own frames.
+    next = f.offset + keys[i]->type.byte_size();
+  }
+  zero_range(next, map.spec.key_size);
 }
 
 }  // namespace sonde::compiler::codegen
