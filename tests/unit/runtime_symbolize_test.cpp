@@ -1,7 +1,9 @@
 // Symbolization and folded output without BPF: stacks are built by hand from
 // addresses this test knows (its own functions, kallsyms entries), in the
 // layout manifest.h gives ({ u32 pid; u32 pad; u64 ips[] }).
+#include <execinfo.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +67,23 @@ TEST(Symbolize, OwnFunctionsWithOffsetsAndDemangledNames) {
 TEST(Symbolize, LibraryFunctionThroughDynsym) {
   Frame f = symbolize_user(getpid(), reinterpret_cast<uint64_t>(&getppid) + 1);
   EXPECT_EQ(frame_text(f), "getppid+1") << f.module;
+}
+
+// Debian's libc is stripped: its local functions (__libc_start_call_main,
+// which calls main) are only in libc6-dbg's file named by libc's build-id.
+TEST(Symbolize, StrippedLibraryUsesItsDebugFileByBuildId) {
+  struct stat st;
+  bool has_libc_dbg = stat("/usr/share/doc/libc6-dbg", &st) == 0;  // scripts/setup installs it
+  void* frames[64];
+  int n = backtrace(frames, 64);
+  bool found = false;
+  for (int i = 0; i < n; ++i) {
+    // Return addresses point after the call: look one byte back.
+    Frame f = symbolize_user(getpid(), reinterpret_cast<uint64_t>(frames[i]) - 1);
+    if (f.symbol == "__libc_start_call_main") found = true;
+  }
+  if (!found && !has_libc_dbg) GTEST_SKIP() << "libc6-dbg is not installed (scripts/setup)";
+  EXPECT_TRUE(found) << "libc's caller of main was not named";
 }
 
 TEST(Symbolize, ProcessThatExitedGivesUnknownFrames) {
