@@ -36,7 +36,8 @@ struct Symbol {
 // name, then the one with the fewest leading underscores.
 int alias_rank(bool global, const std::string& name) {
   int underscores = static_cast<int>(name.find_first_not_of('_'));
-  return (global ? 0 : 100) + (underscores < 0 ? 50 : underscores);
+  bool internal = name.rfind("__GI_", 0) == 0;  // glibc's internal aliases
+  return (global ? 0 : 100) + (internal ? 50 : 0) + (underscores < 0 ? 50 : underscores);
 }
 
 std::string demangle(const std::string& name) {
