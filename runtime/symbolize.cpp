@@ -236,6 +236,12 @@ class Symbolizer {
     return f;
   }
 
+  void remember(pid_t pid) {
+    ProcessMaps maps = load_maps(pid);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (maps.alive) processes_[pid] = std::move(maps);  // never forget a live snapshot
+  }
+
   Frame user(pid_t pid, uint64_t address) {
     std::lock_guard<std::mutex> lock(mutex_);
     Frame f;
@@ -258,8 +264,10 @@ class Symbolizer {
 
  private:
   void resolve_in_file(pid_t pid, const Mapping& m, uint64_t file_offset, Frame& f) {
-    // Through /proc/PID/root: the path as seen from the process's mount namespace.
+    // Through /proc/PID/root: the path as seen from the process's mount
+    // namespace; once the process is gone, the path as we see it.
     std::string path = "/proc/" + std::to_string(pid) + "/root" + m.path;
+    if (access(path.c_str(), R_OK) != 0) path = m.path;
     auto [it, inserted] = files_.try_emplace(path);
     if (inserted) {
       it->second = load_elf(path);
@@ -299,6 +307,7 @@ uint64_t read_u64(const uint8_t* p) {
 
 Frame symbolize_kernel(uint64_t address) { return symbolizer().kernel(address); }
 Frame symbolize_user(pid_t pid, uint64_t address) { return symbolizer().user(pid, address); }
+void remember_process(pid_t pid) { symbolizer().remember(pid); }
 
 StackFrames read_stack(const manifest::Field& field, const uint8_t* data, size_t size) {
   StackFrames out;

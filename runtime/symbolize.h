@@ -7,7 +7,8 @@
 // debug file found by build-id under /usr/lib/debug/.build-id) turn the
 // offset into a function. C++ names are demangled. A process that has
 // exited before its stacks are printed has no maps left to read: its frames
-// are `[unknown]`. An address in no known symbol prints as hex, as bpftrace.
+// are `[unknown]`, unless its maps were remembered before (the -p/-c
+// process is, every poll round). An address in no known symbol prints as hex, as bpftrace.
 #pragma once
 #include <sys/types.h>
 
@@ -28,6 +29,9 @@ struct Frame {
 };
 
 Frame symbolize_kernel(uint64_t address);
+// Reads the process's maps again now, so its stacks still symbolize after
+// it exits (the runtime calls it each poll round for the -p/-c process).
+void remember_process(pid_t pid);
 Frame symbolize_user(pid_t pid, uint64_t address);
 
 // One decoded stack field (manifest.h's layout): the pid, then the frames

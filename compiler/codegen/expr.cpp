@@ -307,8 +307,7 @@ llvm::Value* Lowering::variable_slot(const std::string& name, const ast::Type& t
 
 llvm::Value* Lowering::map_key(const MapPlan& map, const std::vector<ast::Expr*>& keys,
                                llvm::Value* bucket) {
-  llvm::Value* key = stack_buffer(map.spec.key_size, "key");
-  zero_around_stacks(map, keys, key);
+  llvm::Value* key = zero_key(map, keys);
   for (size_t i = 0; i < keys.size() && i < map.spec.key.size(); ++i) {
     const manifest::Field& f = map.spec.key[i];
     llvm::Value* dst = byte_offset(key, f.offset);

@@ -82,10 +82,10 @@ class Lowering {
   // Writes a stack of `type` (ustack/kstack, N frames) at dst (8 + 8N bytes).
   void stack_into(const ast::Type& type, llvm::Value* dst);
   llvm::Value* stack_value(const ast::Type& type);
-  // Zeroes a new map key except where its stacks will be written (the
+  // A new map key, zeroed except where its stacks will be written (the
   // verifier wants every key byte set; a memset of a 2 KiB key is more than
   // the BPF backend lowers).
-  void zero_around_stacks(const MapPlan& map, const std::vector<ast::Expr*>& keys, llvm::Value* key);
+  llvm::Value* zero_key(const MapPlan& map, const std::vector<ast::Expr*>& keys);
 
   // ---- stmt.cpp
   void stmt(ast::Stmt& s);

@@ -32,8 +32,11 @@ llvm::Value* Lowering::stack_value(const ast::Type& type) {
   return buf;
 }
 
-void Lowering::zero_around_stacks(const MapPlan& map, const std::vector<ast::Expr*>& keys,
-                                  llvm::Value* key) {
+llvm::Value* Lowering::zero_key(const MapPlan& map, const std::vector<ast::Expr*>& keys) {
+  bool has_stack = std::any_of(map.spec.key.begin(), map.spec.key.end(),
+                               [](const manifest::Field& f) { return manifest::is_stack(f.kind); });
+  if (!has_stack) return zeroed_buffer(map.spec.key_size, "key");
+  llvm::Value* key = stack_buffer(map.spec.key_size, "key");
   constexpr uint32_t kChunk = 256;  // small enough for an inline memset
   auto zero_range = [&](uint32_t from, uint32_t to) {
     for (uint32_t at = from; at < to; at += kChunk) zero(byte_offset(key, at), std::min(kChunk, to - at));
@@ -47,6 +50,7 @@ void Lowering::zero_around_stacks(const MapPlan& map, const std::vector<ast::Exp
     next = f.offset + keys[i]->type.byte_size();
   }
   zero_range(next, map.spec.key_size);
+  return key;
 }
 
 }  // namespace sonde::compiler::codegen

@@ -244,7 +244,7 @@ void Lowering::printf_stmt(ast::Call& c, size_t first) {
   const manifest::EventSpec& spec = plan_.event_specs.at(index);
   std::vector<llvm::Value*> ints(c.args.size(), nullptr);
   for (size_t i = first; i < c.args.size(); ++i)
-    if (c.args[i]->type.is_int()) ints[i] = expr(*c.args[i]);
+    if (!c.args[i]->type.is_string() && !c.args[i]->type.is_stack()) ints[i] = expr(*c.args[i]);
   emit_event(
       index,
       [&](llvm::Value* record) {

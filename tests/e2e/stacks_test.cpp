@@ -128,7 +128,20 @@ TEST(Stacks, JsonKeyIsTheStackText) {
   EXPECT_TRUE(found) << r.out;
 }
 
-// Stacks are symbolized when printed: by then a process that exited has no
+// The -c (or -p) process's maps are read again each poll round (every
+// 100 ms), so its stacks still symbolize after it exits: here it lives one
+// second after its calls, then the trace ends with it.
+TEST(Stacks, TargetProcessStacksSymbolizeAfterItExits) {
+  SONDE_REQUIRE_BPF();
+  RunResult r = sonde({"-f", "folded", "-c", app() + " 3 --exit", "-e",
+                       "usdt:" + app() + ":stacks:leaf { @[ustack] = count(); }"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> out = lines(r.out);
+  ASSERT_EQ(out.size(), 2u) << r.out;
+  EXPECT_EQ(out[1], "__libc_start_call_main;main;a(int);b(int);shapes::Walker::c(int) 3") << r.out;
+}
+
+// Other processes' stacks are symbolized when printed: by then a process that exited has no
 // maps to read, and its frames are `[unknown]` (as in BCC's tools).
 TEST(Stacks, FramesOfAnExitedProcessAreUnknown) {
   SONDE_REQUIRE_BPF();
