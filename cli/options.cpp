@@ -1,4 +1,5 @@
 #include "cli/options.h"
+#include "cli/stdlib.h"
 
 #include <getopt.h>
 
@@ -19,12 +20,13 @@ void print_usage(bool runner) {
     std::cerr << "usage: sonde [options] -e 'PROGRAM' [ARGS...]\n"
                  "       sonde [options] SCRIPT.sonde [ARGS...]\n"
                  "       sonde run NAME|SCRIPT|OBJECT.bpf.o [options] [ARGS...]\n"
+                 "       sonde run NAME --help   (a stdlib tool's options; docs/toolkit.md)\n"
                  "       sonde build SCRIPT -o OUT.bpf.o [--emit llvm|asm]\n"
                  "       sonde check SCRIPT   |   sonde -e 'PROGRAM' --check\n"
                  "       sonde -l [PATTERN]   |   sonde -lv [PATTERN]\n";
   }
   std::cerr << "\noptions:\n"
-               "  -p PID          trace only this process; end when it exits\n"
+               "  -p PID          trace only this process (repeatable: up to 8); end when all have exited\n"
                "  -c 'CMD'        run CMD, trace only it; end when it exits\n"
                "  -o FILE         write output to FILE\n"
                "  -f text|json|folded  output format (json: one object per line; folded:\n"
@@ -92,8 +94,12 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
     switch (c) {
       case 'e': out.program = optarg; break;
       case 'p':
-        if (!parse_pid(optarg, out.run.pid)) return usage_error(std::string("-p needs a process id, got '") + optarg + "'");
+      {
+        pid_t pid = 0;
+        if (!parse_pid(optarg, pid)) return usage_error(std::string("-p needs a process id, got '") + optarg + "'");
+        out.run.pids.push_back(pid);
         break;
+      }
       case 'c': out.run.command = optarg; break;
       case 'o': (out.command == Command::Build ? out.out_object : out.run.output_path) = optarg; break;
       case 'f':
@@ -134,13 +140,15 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
     if (!rest.empty()) out.list_pattern = rest[0];
     return true;
   }
-  if (out.run.pid && !out.run.command.empty()) return usage_error("-p and -c cannot be combined");
+  if (!out.run.pids.empty() && !out.run.command.empty()) return usage_error("-p and -c cannot be combined");
   if (out.program.empty()) {
     if (rest.empty()) {
       if (out.command == Command::Trace) {
         out.command = Command::Help;
         return true;
       }
+      if (out.command == Command::Run && !runner)
+        return usage_error("no script given: sonde run NAME [ARGS...]; stdlib scripts:" + stdlib_names());
       return usage_error("no script given");
     }
     out.script = rest[0];

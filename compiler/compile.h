@@ -19,6 +19,9 @@ struct CompileOptions {
   std::string dump;  // "", "ast", "ir", "asm", "manifest": print that stage to stderr
   bool check_only = false;  // stop after the checker
   int target_pid = 0;  // -p: uprobe/usdt targets (library names, usdt:*) are found in it
+  // Where `use NAME` finds stdlib modules after $SONDE_STDLIB_DIR (the CLI
+  // passes the installed share/sonde/stdlib when there is one).
+  std::string stdlib_dir = SONDE_STDLIB_DIR;
 };
 
 struct CompiledObject {

@@ -26,7 +26,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EventSpec, kind, name, format, a
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Manifest, format_version, sonde_version,
                                                 source_name, probes, maps, events, ringbuf_map,
                                                 ringbuf_size, lost_map, config_target_pid_offset,
-                                                string_size, config_start_ns_offset)
+                                                string_size, config_start_ns_offset,
+                                                config_more_pids_offset, config_more_pid_count)
 
 // Script strings may hold any bytes; invalid UTF-8 becomes U+FFFD rather
 // than failing the build.

@@ -99,6 +99,9 @@ struct Manifest {
   // inside `sonde_config`, for `elapsed`; -1 when absent. The runtime writes
   // it before load; left at 0, `elapsed` reads like `nsecs`.
   int32_t config_start_ns_offset = -1;
+  // Offset of u32[config_more_pid_count] more -p pids (-1: only one pid).
+  int32_t config_more_pids_offset = -1;
+  uint32_t config_more_pid_count = 0;
   uint32_t string_size = 64;
 };
 

@@ -45,13 +45,23 @@ bool needs_tracefs(const manifest::ProbeSpec& probe) {
   return k && k->uses_tracefs;
 }
 
-Result<Links> attach_probe(bpf_program* prog, const manifest::ProbeSpec& probe, pid_t pid) {
+Result<Links> attach_probe(bpf_program* prog, const manifest::ProbeSpec& probe,
+                           const std::vector<pid_t>& pids) {
   const AttachKind* k = find_kind(probe.kind);
   if (!k)
     return make_error("probe `" + probe.text + "`: this runtime cannot attach " + probe.kind +
                           " probes yet",
                       "run the script with a newer sonde");
-  if (k->attach_user) return k->attach_user(prog, probe, pid);
+  if (k->attach_user) {
+    if (pids.empty()) return k->attach_user(prog, probe, 0);
+    Links all;
+    for (pid_t pid : pids) {
+      auto links = k->attach_user(prog, probe, pid);
+      if (!links) return links.error();
+      for (LinkPtr& l : *links) all.push_back(std::move(l));
+    }
+    return all;
+  }
   if (!k->attach) return Links{};
   return k->attach(prog, probe);
 }

@@ -17,9 +17,11 @@ namespace sonde::runtime {
 using Links = std::vector<LinkPtr>;
 
 // Attaches `probe` (its program already loaded). BEGIN/END yield no links.
-// `pid` (-p/-c) > 0 limits user-space probes to that process; kernel-side
-// kinds ignore it (the programs filter by pid themselves).
-Result<Links> attach_probe(bpf_program* prog, const manifest::ProbeSpec& probe, pid_t pid = 0);
+// `pids` (-p/-c), when given, limit user-space probes to those processes
+// (one attachment each); kernel-side kinds ignore them (the programs filter
+// by pid themselves).
+Result<Links> attach_probe(bpf_program* prog, const manifest::ProbeSpec& probe,
+                           const std::vector<pid_t>& pids = {});
 bool is_run_once(const manifest::ProbeSpec& probe);  // BEGIN or END
 bool needs_tracefs(const manifest::ProbeSpec& probe);
 

@@ -5,7 +5,7 @@
 // layout of every ring-buffer record. The runtime knows nothing else about
 // the script, never links LLVM, and is also the AOT runner (sonde-run).
 //
-// Lifecycle (session.h): open → configure (target pid in .rodata) → load →
+// Lifecycle (session.h): open → configure (target pids in .rodata) → load →
 // attach → run BEGIN → poll the ring buffer → detach → run END → print maps
 // → close. Stops on an exit record, SIGINT/SIGTERM, the -p/-c process
 // ending, or the output going away (EPIPE: quietly, without the maps).
@@ -70,34 +70,62 @@ int fail(const Error& e, const std::string& detail = {}) {
   return 1;
 }
 
-Result<Target> make_target(const RunOptions& options) {
-  if (!options.command.empty()) return Target::spawn(options.command);
-  if (options.pid > 0) return Target::watch(options.pid);
-  return Target();
+// The processes a trace is limited to: the -c command, or every -p pid.
+// None: everything is traced and the trace never ends by itself.
+using Targets = std::vector<Target>;
+
+Result<Targets> make_targets(const RunOptions& options) {
+  Targets targets;
+  if (!options.command.empty()) {
+    auto child = Target::spawn(options.command);
+    if (!child) return child.error();
+    targets.push_back(std::move(*child));
+  }
+  for (pid_t pid : options.pids) {
+    auto watched = Target::watch(pid);
+    if (!watched) return watched.error();
+    targets.push_back(std::move(*watched));
+  }
+  return targets;
 }
 
-Status start(Session& session, Target& target, const RunOptions& options) {
+std::vector<pid_t> pids_of(const Targets& targets) {
+  std::vector<pid_t> pids;
+  for (const Target& t : targets) pids.push_back(t.pid());
+  return pids;
+}
+
+// True when every target has exited; says so once for each -p process as
+// it is noticed.
+bool all_gone(Targets& targets, std::vector<bool>& reported, const RunOptions& options) {
+  bool all = !targets.empty();
+  for (size_t i = 0; i < targets.size(); ++i) {
+    bool gone = targets[i].gone();
+    all = all && gone;
+    if (gone && !reported[i] && options.command.empty() && !options.quiet)
+      std::cerr << "sonde: process " << targets[i].pid() << " exited\n";
+    if (gone) reported[i] = true;
+  }
+  return all;
+}
+
+Status start(Session& session, Targets& targets, const RunOptions& options) {
   if (Status s = session.open(); !s) return s;
   if (Status s = session.retarget(options.target_overrides); !s) return s;
-  if (Status s = session.configure(static_cast<uint32_t>(target.pid())); !s) return s;
+  if (Status s = session.configure(pids_of(targets)); !s) return s;
   if (Status s = prepare_attach(session.manifest()); !s) return s;
   return session.load();
 }
 
 // Attach, BEGIN, poll, detach, END, maps: everything after a successful load.
-int trace(Session& session, Target& target, Output& out, const RunOptions& options) {
+int trace(Session& session, Targets& targets, Output& out, const RunOptions& options) {
   if (Status s = session.attach(); !s) return fail(s.error());
   if (!options.quiet) out.attached(session.probe_count());
   if (Status s = session.run_begin(); !s) return fail(s.error());
-  target.release();
-  bool target_ended = false;
-  StopReason stop = session.poll([&] {
-    target_ended = target.gone();
-    return g_stop_signal || target_ended;
-  });
+  for (Target& t : targets) t.release();
+  std::vector<bool> reported(targets.size(), false);
+  StopReason stop = session.poll([&] { return g_stop_signal || all_gone(targets, reported, options); });
   session.detach();
-  if (target_ended && options.pid > 0 && !options.quiet)
-    std::cerr << "sonde: process " << options.pid << " exited\n";
   if (stop == StopReason::OutputClosed) return 0;
   Status end = session.run_end();
   out.exit_banner();
@@ -124,11 +152,11 @@ int run(const std::vector<uint8_t>& elf, const RunOptions& options) {
   std::ostream& stream = options.output_path.empty() ? std::cout : file;
   std::unique_ptr<Output> out = make_output(options.format, stream, std::cerr);
 
-  auto target = make_target(options);
-  if (!target) return fail(target.error());
+  auto targets = make_targets(options);
+  if (!targets) return fail(targets.error());
   Session session(elf, *out);
-  if (Status s = start(session, *target, options); !s) return fail(s.error(), session.verifier_detail());
-  return trace(session, *target, *out, options);
+  if (Status s = start(session, *targets, options); !s) return fail(s.error(), session.verifier_detail());
+  return trace(session, *targets, *out, options);
 }
 
 }  // namespace sonde::runtime

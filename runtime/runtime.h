@@ -17,7 +17,7 @@ namespace sonde::runtime {
 enum class OutputFormat { Text, Json, Folded };
 
 struct RunOptions {
-  pid_t pid = 0;              // -p: trace only this process, end when it exits
+  std::vector<pid_t> pids;    // -p (repeatable): trace only these, end when all have exited
   std::string command;        // -c: run this, trace only it, end when it exits
   std::string output_path;    // -o: write output here instead of stdout
   OutputFormat format = OutputFormat::Text;

@@ -48,13 +48,23 @@ Status Session::open() {
   return Ok{};
 }
 
-// Patches `sonde_config` in .rodata before load: the -p/-c target pid, and
+// Patches `sonde_config` in .rodata before load: the -p/-c target pids, and
 // the start time `elapsed` counts from (CLOCK_MONOTONIC, bpf_ktime_get_ns's
 // clock). Offsets come from the manifest; -1 means the object has no such
 // field.
-Status Session::configure(uint32_t target_pid) {
-  target_pid_ = target_pid;
+Status Session::configure(const std::vector<pid_t>& pids) {
+  pids_ = pids;
+  size_t capacity = 1 + (manifest_.config_more_pids_offset >= 0 ? manifest_.config_more_pid_count : 0);
+  if (pids.size() > capacity)
+    return make_error("at most " + std::to_string(capacity) + " processes can be given with -p (got " +
+                          std::to_string(pids.size()) + ")",
+                      "trace by binary path instead (no -p) and filter on pid in the script");
+  uint32_t target_pid = pids.empty() ? 0 : static_cast<uint32_t>(pids[0]);
+  // Unused slots repeat the first pid, so they never match another process.
+  std::vector<uint32_t> more_pids(capacity - 1, target_pid);
+  for (size_t i = 1; i < pids.size(); ++i) more_pids[i - 1] = static_cast<uint32_t>(pids[i]);
   int32_t pid_at = target_pid ? manifest_.config_target_pid_offset : -1;
+  int32_t more_at = target_pid ? manifest_.config_more_pids_offset : -1;
   int32_t start_at = manifest_.config_start_ns_offset;
   if (pid_at < 0 && start_at < 0) return Ok{};
   bpf_map* rodata = bpf_object__find_map_by_name(object_.get(), ".rodata");
@@ -72,7 +82,8 @@ Status Session::configure(uint32_t target_pid) {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
   uint64_t start_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + now.tv_nsec;
-  if (!patch(pid_at, &target_pid, sizeof target_pid) || !patch(start_at, &start_ns, sizeof start_ns))
+  if (!patch(pid_at, &target_pid, sizeof target_pid) || !patch(start_at, &start_ns, sizeof start_ns) ||
+      !patch(more_at, more_pids.data(), more_pids.size() * sizeof(uint32_t)))
     return make_error("the object's sonde_config is smaller than its manifest says");
   if (bpf_map__set_initial_value(rodata, data.data(), data.size()) != 0)
     return make_error(std::string("could not configure the object: ") + std::strerror(errno));
@@ -140,7 +151,7 @@ Status Session::attach() {
   ring_.reset(ring_buffer__new(bpf_map__fd(events), &Session::on_record, this, nullptr));
   if (!ring_) return make_error(std::string("could not open the ring buffer: ") + std::strerror(errno));
   for (const manifest::ProbeSpec& p : manifest_.probes) {
-    auto links = attach_probe(program_of(p), p, static_cast<pid_t>(target_pid_));
+    auto links = attach_probe(program_of(p), p, pids_);
     if (!links) return links.error();
     for (LinkPtr& l : *links) links_.push_back(std::move(l));
   }
@@ -181,8 +192,9 @@ StopReason Session::poll(const std::function<bool()>& should_stop) {
   // Records are submitted with BPF_RB_NO_WAKEUP, so epoll may never fire:
   // the bounded wait plus an explicit consume each round picks them up.
   while (!exited_) {
-    // The target's maps, kept for symbolizing its user stacks after it exits.
-    if (target_pid_ && has_user_stacks()) remember_process(static_cast<pid_t>(target_pid_));
+    // The targets' maps, kept for symbolizing their user stacks after they exit.
+    if (has_user_stacks())
+      for (pid_t pid : pids_) remember_process(pid);
     ring_buffer__poll(ring_.get(), kPollTimeoutMs);
     if (!exited_) ring_buffer__consume(ring_.get());
     out_.flush();

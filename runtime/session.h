@@ -29,7 +29,7 @@ class Session {
 
   Status open();                        // manifest, bpf_object__open_mem, map lookups
   Status retarget(const std::vector<std::string>& overrides);  // --target, before attach
-  Status configure(uint32_t target_pid);  // .rodata sonde_config, before load
+  Status configure(const std::vector<pid_t>& pids);  // .rodata sonde_config, before load
   Status load();                        // the verifier; see verifier_detail()
   Status attach();                      // every probe but BEGIN/END; the ring buffer
   Status run_begin();
@@ -65,7 +65,7 @@ class Session {
   std::vector<size_t> map_capacity_;               // max_entries, per manifest map
   std::vector<bool> warned_full_;
   int ncpus_ = 1;
-  uint32_t target_pid_ = 0;  // -p/-c, from configure(); user-space probes attach to it only
+  std::vector<pid_t> pids_;  // -p/-c, from configure(); user-space probes attach to them only
   std::string verifier_detail_;
   bool exited_ = false;      // an exit record arrived
   bool discarding_ = false;  // drop records (after exit, before END)

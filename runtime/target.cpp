@@ -7,11 +7,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wordexp.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <sstream>
 #include <vector>
 
 namespace sonde::runtime {
@@ -20,34 +21,59 @@ namespace {
 
 int pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
-// A command with no shell syntax is exec'd directly, like bpftrace does:
-// through `sh -c` the traced pid would be the shell's, and dash forks for
-// the command itself, so the filter would miss it.
-bool needs_shell(const std::string& command) {
-  return command.find_first_of("|&;<>()$`\\\"'*?[]{}~=#\n") != std::string::npos;
+// A -c command split and unquoted like a shell would (quotes, `$VAR`,
+// globs), for exec'ing it directly as bpftrace does: through `sh -c` the
+// traced pid would be the shell's, and dash forks for the command itself, so
+// the filter would miss it. Leading NAME=value words become the command's
+// environment. `direct` is false when the command needs a real shell
+// (pipes, redirections, `;`, `$(...)`).
+struct DirectCommand {
+  bool direct = false;
+  std::vector<std::string> words;        // argv
+  std::vector<std::string> environment;  // envp: ours plus the assignments
+};
+
+bool is_assignment(const std::string& word) {
+  size_t eq = word.find('=');
+  if (eq == 0 || eq == std::string::npos) return false;
+  for (size_t i = 0; i < eq; ++i)
+    if (!(std::isalnum(static_cast<unsigned char>(word[i])) || word[i] == '_')) return false;
+  return !std::isdigit(static_cast<unsigned char>(word[0]));
 }
 
-std::vector<std::string> split_words(const std::string& command) {
-  std::vector<std::string> words;
-  std::istringstream in(command);
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
+DirectCommand split_command(const std::string& command) {
+  DirectCommand c;
+  wordexp_t expanded;
+  if (wordexp(command.c_str(), &expanded, WRDE_NOCMD) != 0) return c;
+  std::vector<std::string> words(expanded.we_wordv, expanded.we_wordv + expanded.we_wordc);
+  wordfree(&expanded);
+  size_t first = 0;
+  while (first < words.size() && is_assignment(words[first])) ++first;
+  if (first == words.size()) return c;
+  for (char** e = environ; *e; ++e) c.environment.emplace_back(*e);
+  c.environment.insert(c.environment.end(), words.begin(), words.begin() + first);
+  c.words.assign(words.begin() + first, words.end());
+  c.direct = true;
+  return c;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> p;
+  for (std::string& s : strings) p.push_back(s.data());
+  p.push_back(nullptr);
+  return p;
 }
 
 // In the child: ask to be traced, then exec. The kernel stops the child
 // right after a successful exec, before the command's first instruction, so
 // the parent can attach (also by pid, to the new image) and nothing of
-// sonde's own runs traced.
-[[noreturn]] void child_main(const std::string& command) {
-  std::vector<std::string> words = split_words(command);
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
+// sonde's own runs traced. argv/envp were built before fork: no allocation here.
+[[noreturn]] void child_main(const std::string& command, char* const* argv, char* const* envp) {
   if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) raise(SIGSTOP);  // ptrace refused: stop here instead
-  if (needs_shell(command) || words.empty())
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+  if (argv)
+    execvpe(argv[0], argv, envp);
   else
-    execvp(argv[0], argv.data());
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
   std::fprintf(stderr, "sonde: cannot run '%s': %s\n", command.c_str(), std::strerror(errno));
   _exit(127);
 }
@@ -87,9 +113,12 @@ Result<Target> Target::watch(pid_t pid) {
 }
 
 Result<Target> Target::spawn(const std::string& command) {
+  DirectCommand split = split_command(command);
+  std::vector<char*> argv = pointers(split.words);
+  std::vector<char*> envp = pointers(split.environment);
   pid_t pid = fork();
   if (pid < 0) return make_error(std::string("could not fork for -c: ") + std::strerror(errno));
-  if (pid == 0) child_main(command);
+  if (pid == 0) child_main(command, split.direct ? argv.data() : nullptr, envp.data());
 
   int status = 0;
   while (waitpid(pid, &status, WUNTRACED) < 0 && errno == EINTR) {

@@ -150,10 +150,12 @@ llvm::GlobalVariable* BpfModule::define_map(const std::string& name, uint32_t ma
 }
 
 llvm::GlobalVariable* BpfModule::define_config() {
-  // struct { u32 target_pid; u32 pad; u64 start_ns; }: see kConfig* offsets.
+  // struct { u32 target_pid; u32 pad; u64 start_ns; u32 more_pids[7]; u32 pad2; }:
+  // see kConfig* offsets.
   auto* i32 = llvm::Type::getInt32Ty(*context_);
   auto* i64 = llvm::Type::getInt64Ty(*context_);
-  auto* type = llvm::StructType::create(*context_, {i32, i32, i64}, "sonde_config_t");
+  auto* more = llvm::ArrayType::get(i32, kConfigMorePidCount);
+  auto* type = llvm::StructType::create(*context_, {i32, i32, i64, more, i32}, "sonde_config_t");
   auto* gv = new llvm::GlobalVariable(*module_, type, /*isConstant=*/true,
                                       llvm::GlobalValue::ExternalLinkage,
                                       llvm::ConstantAggregateZero::get(type), "sonde_config");
@@ -162,10 +164,13 @@ llvm::GlobalVariable* BpfModule::define_config() {
   gv->setDSOLocal(true);
   // Anonymous in BTF, so `bpftool gen skeleton` writes the struct inline
   // instead of expecting a header of ours.
-  llvm::DIType* layout = debug_layout("", 16,
-                                      {{"target_pid", kConfigTargetPid, 4, false, false},
-                                       {"pad", 4, 4, false, false},
-                                       {"start_ns", kConfigStartNs, 8, false, false}});
+  std::vector<DebugField> fields{{"target_pid", kConfigTargetPid, 4, false, false},
+                                 {"pad", 4, 4, false, false},
+                                 {"start_ns", kConfigStartNs, 8, false, false}};
+  for (uint32_t i = 0; i < kConfigMorePidCount; ++i)
+    fields.push_back({"more_pid" + std::to_string(i), kConfigMorePids + 4 * i, 4, false, false});
+  fields.push_back({"pad2", kConfigMorePids + 4 * kConfigMorePidCount, 4, false, false});
+  llvm::DIType* layout = debug_layout("", kConfigMorePids + 4 * (kConfigMorePidCount + 1), fields);
   llvm::DIType* constant = di_->createQualifiedType(llvm::dwarf::DW_TAG_const_type, layout);
   gv->addDebugInfo(di_->createGlobalVariableExpression(unit_, "sonde_config", "sonde_config", file_,
                                                        0, constant, false));

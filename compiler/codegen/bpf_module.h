@@ -21,6 +21,9 @@ namespace sonde::compiler::codegen {
 // Offsets inside the `sonde_config` .rodata global (also in the manifest).
 inline constexpr uint32_t kConfigTargetPid = 0;  // u32, 0 = no -p filter
 inline constexpr uint32_t kConfigStartNs = 8;    // u64 ktime at start, for `elapsed`
+// u32[kConfigMorePidCount]: the 2nd.. -p pids; unused slots repeat the first.
+inline constexpr uint32_t kConfigMorePids = 16;
+inline constexpr uint32_t kConfigMorePidCount = 7;
 
 // One member of a struct described to BTF (a map key or value layout).
 struct DebugField {

@@ -101,6 +101,17 @@ bool has_usdt_probe(const CheckedProgram& program) {
   return false;
 }
 
+// fdpeer() and sockaddr() are BPF subprograms with about 200 bytes of stack
+// of their own. The verifier limits a program's stack plus its callees' to
+// 512 bytes, which the backend (checking one function at a time) does not
+// see: programs calling them are built in scratch mode, which keeps their
+// own frame small.
+bool calls_stack_heavy_subprograms(const llvm::Module& module) {
+  for (const char* name : {"sonde_fdpeer", "sonde_sockaddr"})
+    if (const llvm::Function* f = module.getFunction(name); f && !f->use_empty()) return true;
+  return false;
+}
+
 // One full lowering. `scratch` moves big buffers off the stack.
 Result<CompiledObject> build(const CheckedProgram& program, const CodegenOptions& options,
                              bool scratch, bool& stack_exceeded) {
@@ -113,6 +124,8 @@ Result<CompiledObject> build(const CheckedProgram& program, const CodegenOptions
   m.string_size = program.options.string_size;
   m.config_target_pid_offset = codegen::kConfigTargetPid;
   m.config_start_ns_offset = codegen::kConfigStartNs;
+  m.config_more_pids_offset = codegen::kConfigMorePids;
+  m.config_more_pid_count = codegen::kConfigMorePidCount;
   m.maps.resize(plan.maps.size());
   for (const auto& [name, map] : plan.maps) m.maps[map.index] = map.spec;
   m.events = plan.event_specs;
@@ -120,6 +133,10 @@ Result<CompiledObject> build(const CheckedProgram& program, const CodegenOptions
   BpfModule module(options.source_name, options.source_text);
   codegen::Globals globals = define_globals(module, plan, m, scratch);
   m.probes = codegen::lower_programs(module, plan, globals, program);
+  if (!scratch && calls_stack_heavy_subprograms(module.module())) {
+    stack_exceeded = true;  // generate() rebuilds in scratch mode
+    return make_error("the programs and the subprograms they call need more than 512 bytes of stack");
+  }
   // libbpf attaches USDT probes only to objects that carry its spec maps,
   // so they come with the argument helper even when no argument is read.
   if (has_usdt_probe(program))

@@ -34,17 +34,25 @@ bool filters_by_pid(const std::string& kind) {
 
 }  // namespace
 
-// `if (target_pid && tgid != target_pid) return 0;` — target_pid is patched
-// into .rodata by the runtime, so it is read with a volatile load.
+// `if (target_pid && tgid != target_pid && tgid != more_pids[0] && ...) return 0;`
+// The pids are patched into .rodata by the runtime, so they are read with
+// volatile loads; unused more_pids slots repeat target_pid.
 void Lowering::pid_filter() {
-  llvm::Value* target =
-      b_.CreateLoad(b_.getInt32Ty(), byte_offset(globals_.config, kConfigTargetPid),
-                    /*isVolatile=*/true);
-  llvm::Value* wanted = b_.CreateZExt(target, b_.getInt64Ty());
+  auto load_pid = [&](uint32_t offset) {
+    llvm::Value* pid = b_.CreateLoad(b_.getInt32Ty(), byte_offset(globals_.config, offset),
+                                     /*isVolatile=*/true);
+    return b_.CreateZExt(pid, b_.getInt64Ty());
+  };
+  llvm::Value* wanted = load_pid(kConfigTargetPid);
   llvm::Value* tgid = b_.CreateLShr(current_pid_tgid(), 32);
-  llvm::Value* other =
-      b_.CreateAnd(b_.CreateICmpNE(wanted, b_.getInt64(0)), b_.CreateICmpNE(tgid, wanted));
-  when(other, [&] { return_zero(); });
+  llvm::Value* not_first = b_.CreateAnd(b_.CreateICmpNE(wanted, b_.getInt64(0)), b_.CreateICmpNE(tgid, wanted));
+  // The other pids are read only off the common paths (no -p, or the first pid).
+  when(not_first, [&] {
+    llvm::Value* other = b_.getTrue();
+    for (uint32_t i = 0; i < kConfigMorePidCount; ++i)
+      other = b_.CreateAnd(other, b_.CreateICmpNE(tgid, load_pid(kConfigMorePids + 4 * i)));
+    when(other, [&] { return_zero(); });
+  });
 }
 
 void Lowering::lower() {

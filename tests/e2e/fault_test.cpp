@@ -97,15 +97,18 @@ TEST(Fault, ReaderClosingThePipeEndsSondeQuietly) {
 }
 
 // A burst far beyond what the ring buffer holds while the reader of sonde's
-// stdout is slow (a pipe nobody drains for 2 s, so sonde blocks writing):
+// stdout is slow (a pipe nobody drains until the workload has made all its
+// calls, so sonde blocks writing and the 4 MiB ring buffer fills):
 // records are dropped in the kernel, counted, reported, and the exit status
 // says so. Every event is accounted for: printed + lost == calls made.
 TEST(Fault, RingBufferOverflowReportsLostEventsAndExitsTwo) {
   SONDE_REQUIRE_BPF();
   const long calls = 600000;
-  std::string cmd = "'" + bin("sonde") + "' -c '" + fixture("syscalls") + " getpid " +
+  std::string done = temp_path("burst-done");
+  std::string cmd = "'" + bin("sonde") + "' -c '" + fixture("syscalls") + " --done " + done + " getpid " +
                     std::to_string(calls) + "' -e 'tracepoint:syscalls:sys_enter_getpid "
-                    "{ printf(\"g %d\\n\", nsecs); }' | (sleep 2; grep -c \"^g \"); "
+                    "{ printf(\"g %d\\n\", nsecs); }' | (while [ ! -e " + done +
+                    " ]; do sleep 0.05; done; grep -c \"^g \"); "
                     "echo \"sonde-status=${PIPESTATUS[0]}\" >&2";
   RunResult r = run({"bash", "-c", cmd}, 90);
   expect_clean_end(r);
@@ -117,6 +120,7 @@ TEST(Fault, RingBufferOverflowReportsLostEventsAndExitsTwo) {
   long printed = std::atol(r.out.c_str());
   EXPECT_GT(lost, 0);
   EXPECT_EQ(lost + printed, calls) << "lost " << lost << ", printed " << printed;
+  unlink(done.c_str());
 }
 
 // The runtime's own hand-written object the verifier must reject

@@ -43,6 +43,17 @@ TEST(Trace, CommandModeCountsOnlyTheCommandsSyscalls) {
   EXPECT_NE(r.err.find("Attaching 1 probe"), std::string::npos) << r.err;
 }
 
+// The -c command is exec'd directly, with shell-like word splitting, quotes
+// and leading NAME=value assignments: through `sh -c`, dash forks for such a
+// command and the filter would hold the shell's pid, counting nothing.
+TEST(Trace, CommandModeWithQuotesAndAssignmentsTracesTheCommandItself) {
+  SONDE_REQUIRE_BPF();
+  RunResult r = sonde({"-c", "SONDE_TEST_VAR=1 " + syscalls_fixture() + " openat 3 'a=b c'", "-e",
+                       "tracepoint:syscalls:sys_enter_openat { @[str(args.filename)] = count(); }"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@[a=b c]: 3\n"), std::string::npos) << r.out << r.err;
+}
+
 TEST(Trace, JsonOutputHasBpftraceShape) {
   SONDE_REQUIRE_BPF();
   RunResult r = sonde({"-f", "json", "-c", syscalls_fixture() + " getpid 3", "-e",
@@ -116,6 +127,43 @@ TEST(Trace, PidModeEndsWhenTheProcessExits) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("@: 9\n"), std::string::npos) << r.out << r.err;
   unlink(go.c_str());
+}
+
+// -p is repeatable: only those processes count, and the trace ends once
+// every one of them has exited, saying so for each.
+TEST(Trace, RepeatedPidOptionTracesEachAndEndsWhenAllHaveExited) {
+  SONDE_REQUIRE_BPF();
+  std::string go = temp_path("go");
+  Spawned a({syscalls_fixture(), "--wait", go, "getpid", "3"});
+  Spawned b({syscalls_fixture(), "--wait", go, "--sleep-ms", "300", "getpid", "5"});
+  Spawned other({syscalls_fixture(), "--wait", go, "getpid", "7"});
+  ASSERT_TRUE(a.wait_for_out("\n") && b.wait_for_out("\n") && other.wait_for_out("\n"));
+  std::string pid_a = std::to_string(a.pid()), pid_b = std::to_string(b.pid());
+  Spawned tracer({bin("sonde"), "-p", pid_a, "-p", pid_b, "-e",
+                  "tracepoint:syscalls:sys_enter_getpid { @[pid] = count(); }"});
+  ASSERT_TRUE(tracer.wait_for_err("Attaching")) << tracer.finish().err;
+  touch(go);
+  a.finish();
+  b.finish();
+  other.finish();
+  RunResult r = tracer.finish();  // ends by itself: both traced processes are gone
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@[" + pid_a + "]: 3\n"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("@[" + pid_b + "]: 5\n"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.out.find("]: 7\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("sonde: process " + pid_a + " exited"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sonde: process " + pid_b + " exited"), std::string::npos) << r.err;
+  unlink(go.c_str());
+}
+
+TEST(Trace, MorePidsThanTheObjectHoldsAreRefused) {
+  SONDE_REQUIRE_BPF();
+  std::vector<std::string> argv{"-e", "tracepoint:syscalls:sys_enter_getpid { @ = count(); }"};
+  std::string self = std::to_string(getpid());
+  for (int i = 0; i < 9; ++i) argv.insert(argv.begin(), {"-p", self});
+  RunResult r = sonde(argv);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("at most 8 processes can be given with -p (got 9)"), std::string::npos) << r.err;
 }
 
 TEST(Trace, SigtermDetachesAndPrintsMaps) {

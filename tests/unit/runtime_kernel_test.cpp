@@ -70,7 +70,7 @@ std::string repeat(const std::string& line, int n) {
 TEST(RuntimeKernel, TextOutputOfPrintfCountsAndHist) {
   SKIP_UNLESS_ROOT();
   RunOptions options;
-  options.pid = getpid();  // only this process's calls count
+  options.pids = {getpid()};  // only this process's calls count
   options.output_path = temp_path("text.out");
   options.quiet = true;
   std::thread thread = workload(options.output_path, "begin\n");
@@ -91,7 +91,7 @@ TEST(RuntimeKernel, TextOutputOfPrintfCountsAndHist) {
 TEST(RuntimeKernel, JsonOutput) {
   SKIP_UNLESS_ROOT();
   RunOptions options;
-  options.pid = getpid();
+  options.pids = {getpid()};
   options.output_path = temp_path("json.out");
   options.format = OutputFormat::Json;
   std::thread thread = workload(options.output_path, "begin");
@@ -130,7 +130,7 @@ TEST(RuntimeKernel, CommandRunsUnderTraceAndEndsTheRun) {
 TEST(RuntimeKernel, SigtermStopsTheRunAndPrintsMaps) {
   SKIP_UNLESS_ROOT();
   RunOptions options;
-  options.pid = getpid();
+  options.pids = {getpid()};
   options.output_path = temp_path("sigterm.out");
   options.quiet = true;
   std::string path = options.output_path;
