@@ -24,8 +24,9 @@ void Lowering::stack_into(const ast::Type& type, llvm::Value* dst) {
               {ctx_arg_, byte_offset(dst, 8), b_.getInt64(8ull * type.size), b_.getInt64(flags)});
 }
 
-// A stack used as a value of its own: only print(ustack) comes here, and
-// printf_stmt writes it into the record directly; a buffer serves the rest.
+// The checker lets a stack stand only where it is written in place (a map
+// key: map_key; a printf/print argument: printf_stmt), so expr() on a stack
+// is not reached by a checked program; a buffer keeps it well-defined.
 llvm::Value* Lowering::stack_value(const ast::Type& type) {
   llvm::Value* buf = stack_buffer(type.byte_size(), "stack");
   stack_into(type, buf);
