@@ -14,10 +14,10 @@
 //      avg, stats         : { s64 count; s64 total }
 //      min, max           : { s64 value; u64 set }   (set != 0 once written)
 //      hist, lhist        : u64 count (per bucket key)
-//  * Strings are fixed-size, NUL-padded byte arrays.
 //  * Stacks (ustack/kstack) are { u32 pid; u32 pad; u64 ips[N] }: the tgid
 //    whose address space the user ips belong to (0 for kstack), then
 //    bpf_get_stack's return addresses, leaf first, zero after the last.
+//  * Strings are fixed-size, NUL-padded byte arrays.
 //  * Lost records (failed ring-buffer reserve) are counted in `lost_map`, an
 //    ARRAY map of one u64 at key 0, incremented atomically.
 //  * The .rodata global `sonde_config` holds load-time settings, at the
