@@ -29,7 +29,8 @@ void print_usage(bool runner) {
                "  -p PID          trace only this process (repeatable: up to 8); end when all have exited\n"
                "  -c 'CMD'        run CMD, trace only it; end when it exits\n"
                "  -o FILE         write output to FILE\n"
-               "  -f text|json    output format (json: one object per line)\n"
+               "  -f text|json|folded  output format (json: one object per line; folded:\n"
+               "                  stack maps as flame graph input)\n"
                "  -q              quiet: no 'Attaching N probes...'\n"
                "  -v              verbose: libbpf's messages too\n"
                "  --target NAME=PATH  attach NAME's uprobes/USDT probes (NAME: provider,\n"
@@ -104,7 +105,8 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
       case 'f':
         if (std::strcmp(optarg, "json") == 0) out.run.format = runtime::OutputFormat::Json;
         else if (std::strcmp(optarg, "text") == 0) out.run.format = runtime::OutputFormat::Text;
-        else return usage_error(std::string("unknown output format '") + optarg + "' (use text or json)");
+        else if (std::strcmp(optarg, "folded") == 0) out.run.format = runtime::OutputFormat::Folded;
+        else return usage_error(std::string("unknown output format '") + optarg + "' (use text, json or folded)");
         break;
       case 'q': out.run.quiet = true; break;
       case 'v':

@@ -32,6 +32,9 @@ std::vector<BuiltinVar> make_vars() {
       // bpftrace's rule: the return value of a tracepoint is a record field.
       {"retval", VarType::I64, kinds({"uretprobe"}),
        "in a syscall exit tracepoint use `args.ret`"},
+      // The current thread's user / kernel call stack (bpf_get_stack).
+      {"ustack", VarType::UserStack, kAllKinds, ""},
+      {"kstack", VarType::KernelStack, kAllKinds, ""},
       {"args", VarType::Args, kinds({"tracepoint"}),
        "in uprobes and USDT probes use arg0, arg1, ..."},
   };
@@ -73,6 +76,9 @@ std::vector<BuiltinFunc> make_funcs() {
       {"sockaddr", CallRole::Value, {R::Int, R::Int}, 1, false, A::Count, CallExtra::None, 64},
       // strcat(a, b [, c [, d]]): the parts joined, cut to the string size.
       {"strcat", CallRole::Value, {R::String, R::String, R::String, R::String}, 2},
+      // ustack(N), kstack(N): at most N frames (the variables take 127).
+      {"ustack", CallRole::Value, {R::IntLiteral}, 1, false, A::Count, CallExtra::Stack},
+      {"kstack", CallRole::Value, {R::IntLiteral}, 1, false, A::Count, CallExtra::Stack},
   };
   return funcs;
 }
@@ -139,6 +145,8 @@ ast::Type builtin_var_type(const BuiltinVar& var, uint32_t string_size) {
     case VarType::Comm: return ast::Type::string(16);
     case VarType::StringSize: return ast::Type::string(string_size);
     case VarType::Args: return ast::Type::none();
+    case VarType::UserStack: return ast::Type::stack(true, kDefaultStackFrames);
+    case VarType::KernelStack: return ast::Type::stack(false, kDefaultStackFrames);
   }
   return ast::Type::none();
 }

@@ -19,7 +19,12 @@ constexpr KindSet kAllKinds = ~KindSet{0};
 std::string describe_kinds(KindSet kinds);  // "uprobe, uretprobe and usdt"
 
 // How a builtin variable's type is computed.
-enum class VarType { U32, U64, I64, Comm, StringSize, Args };
+enum class VarType { U32, U64, I64, Comm, StringSize, Args, UserStack, KernelStack };
+
+// Stacks: `ustack`/`kstack` keep bpftrace's default depth, the kernel's
+// default perf_event_max_stack; `ustack(N)` asks for fewer (or as many).
+inline constexpr uint32_t kDefaultStackFrames = 127;
+inline constexpr uint32_t kMaxStackFrames = 127;
 
 struct BuiltinVar {
   std::string name;
@@ -46,7 +51,7 @@ enum class ArgRule {
 enum class CallRole { Statement, Aggregation, Value };
 
 // Checks beyond per-argument rules, done by the checker's call pass.
-enum class CallExtra { None, Printf, Lhist };
+enum class CallExtra { None, Printf, Lhist, Stack };
 
 struct BuiltinFunc {
   std::string name;

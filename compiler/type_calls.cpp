@@ -69,6 +69,7 @@ Type TypeChecker::check_call(ast::Call& call, Role role) {
     result = Type::string(f->result_size ? f->result_size : options_.string_size);
   if (f->extra == CallExtra::Printf) check_printf(call);
   if (f->extra == CallExtra::Lhist && !check_lhist(call, result)) return Type::none();
+  if (f->extra == CallExtra::Stack && !check_stack_depth(call, result)) return Type::none();
   return ok ? result : Type::none();
 }
 
@@ -116,9 +117,15 @@ void TypeChecker::check_call_arg(ast::Call& call, size_t i, ArgRule rule) {
       return;
     }
     case ArgRule::IntOrString:
-    case ArgRule::Value:
-      check_expr(arg);
+    case ArgRule::Value: {
+      Type t = check_expr(arg);
+      // Only printf's %s and print() know how to show a stack.
+      bool shows_stacks = call.name == "printf" || call.name == "print";
+      if (t.is_stack() && !shows_stacks)
+        diags_.error("E-type", arg.range, arg_name(call, i) + " cannot be a stack",
+                     {"a stack can be a map key (@[ustack] = count()) or printed with printf(\"%s\", ustack)"});
       return;
+    }
   }
 }
 
@@ -149,12 +156,26 @@ void TypeChecker::check_printf(ast::Call& call) {
     const FormatVerb& v = (*verbs)[i];
     ast::Expr& arg = *call.args[i + 1];
     if (arg.type.kind == TypeKind::None) continue;
-    bool fits = v.takes_string() ? arg.type.is_string() : arg.type.is_int();
+    bool fits = v.takes_string() ? arg.type.is_string() || arg.type.is_stack() : arg.type.is_int();
     if (!fits)
       diags_.error("E-printf", arg.range,
                    "printf: `" + v.spec + "` expects " + (v.takes_string() ? "a string" : "an integer") +
                        " but the argument is " + ast::to_string(arg.type));
   }
+}
+
+// ustack(N), kstack(N): N frames, 1 to kMaxStackFrames.
+bool TypeChecker::check_stack_depth(ast::Call& call, Type& result) {
+  int64_t frames = 0;
+  if (!constant_int(*call.args[0], frames)) return false;  // reported by the arg rule
+  if (frames < 1 || frames > static_cast<int64_t>(kMaxStackFrames)) {
+    diags_.error("E-type", call.args[0]->range,
+                 call.name + "() takes 1 to " + std::to_string(kMaxStackFrames) + " frames, not " +
+                     std::to_string(frames));
+    return false;
+  }
+  result = Type::stack(call.name == "ustack", static_cast<uint32_t>(frames));
+  return true;
 }
 
 // lhist(value, min, max, step): the bounds are constants, step > 0 and

@@ -24,6 +24,10 @@ bool merge_types(const Type& a, const Type& b, Type& out) {
     out = Type::string(std::max(a.size, b.size));
     return true;
   }
+  if (a.is_stack() && b.is_stack() && a.user_stack == b.user_stack) {
+    out = Type::stack(a.user_stack, std::max(a.size, b.size));
+    return true;
+  }
   if (a.is_agg() && b.is_agg() && a == b) {
     out = a;
     return true;
@@ -148,6 +152,7 @@ void TypeChecker::check_assign(ast::Assign& assign) {
     // `@m[k] += v` arrives as `@m[k] = @m[k] + v`: the read already checked
     // the keys, and checking them again would repeat its errors.
     if (assign.compound && value.kind == TypeKind::None) return;
+    if (refuse_stack_value(value, *assign.value)) return;
     bool keys_ok = check_map_keys(map);
     if (value.kind == TypeKind::None || !keys_ok) return;
     if (unify_map_value(map, value, assign.value->range)) map.type = map_value_type(map.name);
@@ -159,6 +164,7 @@ void TypeChecker::check_assign(ast::Assign& assign) {
   }
   auto& var = static_cast<ast::Variable&>(*assign.target);
   Type value = check_expr(*assign.value);
+  if (refuse_stack_value(value, *assign.value)) value = Type::none();
   auto it = variables_.find(var.name);
   if (it == variables_.end() || it->second.kind == TypeKind::None) {
     // A failed first assignment still declares the variable (as `none`), so
@@ -175,6 +181,13 @@ void TypeChecker::check_assign(ast::Assign& assign) {
     return;
   }
   var.type = it->second;
+}
+
+bool TypeChecker::refuse_stack_value(const Type& t, const ast::Expr& where) {
+  if (!t.is_stack()) return false;
+  diags_.error("E-type", where.range, "a stack cannot be stored in a variable or as a map value",
+               {"count stacks with @[ustack] = count(), or print one with printf(\"%s\", ustack)"});
+  return true;
 }
 
 // ------------------------------------------------------------------------ maps

@@ -74,6 +74,9 @@ class TypeChecker {
   void check_call_arg(ast::Call& call, size_t index, ArgRule rule);
   void check_printf(ast::Call& call);
   bool check_lhist(ast::Call& call, ast::Type& result);
+  bool check_stack_depth(ast::Call& call, ast::Type& result);
+  // A stack is a map key or a printf/print argument, never a stored value.
+  bool refuse_stack_value(const ast::Type& t, const ast::Expr& where);
 
  private:
   struct MapState {

@@ -289,6 +289,7 @@ Type TypeChecker::check_ternary(ast::Ternary& e) {
   Type a = check_expr(*e.then_expr);
   Type b = check_expr(*e.else_expr);
   if (is_none(a) || is_none(b)) return Type::none();
+  if (refuse_stack_value(a, *e.then_expr) || refuse_stack_value(b, *e.else_expr)) return Type::none();
   Type out;
   if (a.is_int() && b.is_int()) return Type::integer(64, a.is_signed || b.is_signed);
   if (merge_types(a, b, out)) return out;

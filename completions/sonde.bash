@@ -36,7 +36,7 @@ _sonde() {
   local opts="-e -p -c -o -f -q -v -l -lv -d --dump --check --strlen --target --emit -h --help --version"
   case "$prev" in
     -p) COMPREPLY=($(compgen -W "$(ls /proc | grep -E '^[0-9]+$')" -- "$cur")); return ;;
-    -f) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    -f) COMPREPLY=($(compgen -W "text json folded" -- "$cur")); return ;;
     -d|--dump) COMPREPLY=($(compgen -W "ast ir asm manifest" -- "$cur")); return ;;
     --emit) COMPREPLY=($(compgen -W "llvm asm" -- "$cur")); return ;;
     -o|-c|-e|--strlen|--target) return ;;
@@ -73,7 +73,7 @@ _sonde_run() {
   local -a words=("${COMP_WORDS[@]}")
   case "$prev" in
     -p) COMPREPLY=($(compgen -W "$(ls /proc | grep -E '^[0-9]+$')" -- "$cur")); return ;;
-    -f) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    -f) COMPREPLY=($(compgen -W "text json folded" -- "$cur")); return ;;
   esac
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "-p -c -o -f -q -v -l --target -h --help --version" -- "$cur"))

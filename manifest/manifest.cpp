@@ -13,7 +13,9 @@ using nlohmann::json;
 NLOHMANN_JSON_SERIALIZE_ENUM(FieldKind, {{FieldKind::Int, "int"},
                                          {FieldKind::Uint, "uint"},
                                          {FieldKind::String, "string"},
-                                         {FieldKind::Bool, "bool"}})
+                                         {FieldKind::Bool, "bool"},
+                                         {FieldKind::UserStack, "ustack"},
+                                         {FieldKind::KernelStack, "kstack"}})
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Field, name, kind, offset, size, unit)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProbeSpec, program, kind, target, name, offset,
                                                 period_ns, frequency, text, line)

@@ -14,6 +14,9 @@
 //      avg, stats         : { s64 count; s64 total }
 //      min, max           : { s64 value; u64 set }   (set != 0 once written)
 //      hist, lhist        : u64 count (per bucket key)
+//  * Stacks (ustack/kstack) are { u32 pid; u32 pad; u64 ips[N] }: the tgid
+//    whose address space the user ips belong to (0 for kstack), then
+//    bpf_get_stack's return addresses, leaf first, zero after the last.
 //  * Strings are fixed-size, NUL-padded byte arrays.
 //  * Lost records (failed ring-buffer reserve) are counted in `lost_map`, an
 //    ARRAY map of one u64 at key 0, incremented atomically.
@@ -31,13 +34,14 @@ namespace sonde::manifest {
 inline constexpr int kFormatVersion = 1;
 inline constexpr const char* kSectionName = ".sonde";
 
-enum class FieldKind { Int, Uint, String, Bool };
+enum class FieldKind { Int, Uint, String, Bool, UserStack, KernelStack };
+inline bool is_stack(FieldKind k) { return k == FieldKind::UserStack || k == FieldKind::KernelStack; }
 
 struct Field {
   std::string name;  // map key / printf arg position / record field name
   FieldKind kind = FieldKind::Int;
   uint32_t offset = 0;
-  uint32_t size = 8;  // Int/Uint: 1, 2, 4, 8; String: buffer size
+  uint32_t size = 8;  // Int/Uint: 1, 2, 4, 8; String: buffer size; stacks: 8 + 8 * frames
   // Records only: how to show the value. "" plain, "duration" (ns),
   // "bytes" and "errno" (negative = -errno), "fd", "addr" (hex). Added in
   // version 1 with a default, so older manifests still read.

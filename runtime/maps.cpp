@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "runtime/printf_format.h"
+#include "runtime/symbolize.h"
 
 namespace sonde::runtime {
 
@@ -153,6 +154,8 @@ std::vector<std::string> key_fields_text(const MapSpec& spec, const std::vector<
   for (const manifest::Field& f : spec.key) {
     if (f.kind == FieldKind::String)
       out.push_back(read_string(f, key.data(), key.size()));
+    else if (manifest::is_stack(f.kind))
+      out.push_back(stack_text(read_stack(f, key.data(), key.size()), 4));
     else if (f.kind == FieldKind::Uint)
       out.push_back(std::to_string(static_cast<uint64_t>(read_integer(f, key.data(), key.size()))));
     else

@@ -44,6 +44,9 @@ std::unique_ptr<Output> make_output(OutputFormat format, std::ostream& out, std:
 std::string map_text(const manifest::MapSpec& spec, const MapData& data);
 // One hist/lhist row's bucket lines with bars.
 std::string hist_text(const manifest::MapSpec& spec, const MapRow& row);
+// One map whose key holds a stack, in folded form (`root;...;leaf value`
+// per key; runtime/output_folded.cpp).
+std::string map_folded(const manifest::MapSpec& spec, const MapData& data);
 // The JSON line of one map, without the trailing newline; empty for an empty map.
 std::string map_json(const manifest::MapSpec& spec, const MapData& data);
 

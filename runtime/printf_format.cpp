@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "runtime/symbolize.h"
+
 namespace sonde::runtime {
 
 namespace {
@@ -84,6 +86,8 @@ std::string format_one(const FormatPiece& p, const manifest::Field* field, const
                        size_t size) {
   bool is_string = field && field->kind == manifest::FieldKind::String;
   if (p.verb == 's') {
+    if (field && manifest::is_stack(field->kind))  // bpftrace: a newline, then frames indented 8
+      return c_format(c_spec(p, ""), stack_text(read_stack(*field, record, size), 8).c_str());
     std::string s = is_string ? read_string(*field, record, size)
                     : field   ? std::to_string(read_integer(*field, record, size))
                               : std::string();

@@ -13,7 +13,8 @@
 
 namespace sonde::runtime {
 
-enum class OutputFormat { Text, Json };
+// Folded: text, except maps keyed by stacks print as flame graph input.
+enum class OutputFormat { Text, Json, Folded };
 
 struct RunOptions {
   std::vector<pid_t> pids;    // -p (repeatable): trace only these, end when all have exited

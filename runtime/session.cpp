@@ -10,6 +10,7 @@
 
 #include "runtime/libbpf_log.h"
 #include "runtime/retarget.h"
+#include "runtime/symbolize.h"
 
 namespace sonde::runtime {
 
@@ -174,10 +175,26 @@ Status Session::run_begin() {
   return s;
 }
 
+bool Session::has_user_stacks() const {
+  auto any = [](const std::vector<manifest::Field>& fields) {
+    for (const manifest::Field& f : fields)
+      if (f.kind == manifest::FieldKind::UserStack) return true;
+    return false;
+  };
+  for (const manifest::MapSpec& m : manifest_.maps)
+    if (any(m.key)) return true;
+  for (const manifest::EventSpec& e : manifest_.events)
+    if (any(e.args)) return true;
+  return false;
+}
+
 StopReason Session::poll(const std::function<bool()>& should_stop) {
   // Records are submitted with BPF_RB_NO_WAKEUP, so epoll may never fire:
   // the bounded wait plus an explicit consume each round picks them up.
   while (!exited_) {
+    // The targets' maps, kept for symbolizing their user stacks after they exit.
+    if (has_user_stacks())
+      for (pid_t pid : pids_) remember_process(pid);
     ring_buffer__poll(ring_.get(), kPollTimeoutMs);
     if (!exited_) ring_buffer__consume(ring_.get());
     out_.flush();

@@ -47,6 +47,7 @@ class Session {
   const std::string& verifier_detail() const { return verifier_detail_; }
 
  private:
+  bool has_user_stacks() const;  // any ustack in a map key or an event
   static int on_record(void* ctx, void* data, size_t size);
   int handle_record(const uint8_t* data, size_t size);  // events.cpp
   void print_map(int index);

@@ -6,6 +6,7 @@ uint32_t Type::byte_size() const {
   switch (kind) {
     case TypeKind::Int: return bits / 8;
     case TypeKind::String: return size;
+    case TypeKind::Stack: return 8 + 8 * size;  // { u32 pid; u32 pad; u64 ips[frames] }
     default: return 8;
   }
 }
@@ -15,6 +16,7 @@ bool operator==(const Type& a, const Type& b) {
   switch (a.kind) {
     case TypeKind::Int: return a.bits == b.bits && a.is_signed == b.is_signed;
     case TypeKind::String: return a.size == b.size;
+    case TypeKind::Stack: return a.size == b.size && a.user_stack == b.user_stack;
     case TypeKind::Agg:
       return a.agg == b.agg && a.lhist_min == b.lhist_min && a.lhist_max == b.lhist_max &&
              a.lhist_step == b.lhist_step;
@@ -43,6 +45,8 @@ std::string to_string(const Type& t) {
     case TypeKind::Int: return std::string(t.is_signed ? "int" : "uint") + std::to_string(t.bits);
     case TypeKind::String: return "string[" + std::to_string(t.size) + "]";
     case TypeKind::Agg: return to_string(t.agg);
+    case TypeKind::Stack:
+      return std::string(t.user_stack ? "ustack" : "kstack") + "(" + std::to_string(t.size) + ")";
   }
   return "?";
 }

@@ -32,7 +32,8 @@ using codegen::DebugField;
 using codegen::MapPlan;
 
 DebugField debug_field(const manifest::Field& f) {
-  return {f.name, f.offset, f.size, f.kind == manifest::FieldKind::String,
+  // BTF shows a stack as a byte array, like a string: its layout is ours.
+  return {f.name, f.offset, f.size, f.kind == manifest::FieldKind::String || manifest::is_stack(f.kind),
           f.kind == manifest::FieldKind::Int};
 }
 

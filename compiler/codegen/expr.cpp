@@ -136,6 +136,7 @@ llvm::Value* Lowering::builtin(ast::Builtin& e) {
     call_helper(BPF_FUNC_get_current_comm, b_.getInt64Ty(), {buf, b_.getInt64(size)});
     return buf;
   }
+  if (e.type.is_stack()) return stack_value(e.type);
   if (n == "probe") return string_literal(attach_.probe_name, e.type);
   if (n == "func") return string_literal(attach_.name, e.type);
   bool regs = attach_.kind == "uprobe" || attach_.kind == "uretprobe" || attach_.kind == "usdt";
@@ -185,6 +186,7 @@ llvm::Value* Lowering::call(ast::Call& e) {
   if (e.name == "str") return str_call(e);
   if (e.name == "fdkind" || e.name == "fdpeer" || e.name == "sockaddr") return fd_call(e);
   if (e.name == "strcat") return strcat_call(e);
+  if (e.type.is_stack()) return stack_value(e.type);
   // Statement-like calls have no value; the checker keeps them out of
   // expressions, so this is only reached for an expression statement.
   call_stmt(e);
@@ -305,12 +307,14 @@ llvm::Value* Lowering::variable_slot(const std::string& name, const ast::Type& t
 
 llvm::Value* Lowering::map_key(const MapPlan& map, const std::vector<ast::Expr*>& keys,
                                llvm::Value* bucket) {
-  llvm::Value* key = zeroed_buffer(map.spec.key_size, "key");
+  llvm::Value* key = zero_key(map, keys);
   for (size_t i = 0; i < keys.size() && i < map.spec.key.size(); ++i) {
     const manifest::Field& f = map.spec.key[i];
     llvm::Value* dst = byte_offset(key, f.offset);
     if (f.kind == manifest::FieldKind::String)
       copy(dst, string_into(*keys[i], dst, f.size), std::min(keys[i]->type.size, f.size));
+    else if (manifest::is_stack(f.kind))
+      stack_into(keys[i]->type, dst);
     else
       b_.CreateAlignedStore(expr(*keys[i]), dst, llvm::Align(8));
   }

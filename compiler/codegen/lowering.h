@@ -78,6 +78,15 @@ class Lowering {
                        llvm::Value* bucket = nullptr);
   const MapPlan& map_plan(const std::string& name) const;
 
+  // ---- stacks.cpp
+  // Writes a stack of `type` (ustack/kstack, N frames) at dst (8 + 8N bytes).
+  void stack_into(const ast::Type& type, llvm::Value* dst);
+  llvm::Value* stack_value(const ast::Type& type);
+  // A new map key, zeroed except where its stacks will be written (the
+  // verifier wants every key byte set; a memset of a 2 KiB key is more than
+  // the BPF backend lowers).
+  llvm::Value* zero_key(const MapPlan& map, const std::vector<ast::Expr*>& keys);
+
   // ---- stmt.cpp
   void stmt(ast::Stmt& s);
   void block(ast::Block& b);

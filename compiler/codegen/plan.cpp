@@ -16,6 +16,9 @@ manifest::Field field_for(const std::string& name, const ast::Type& type, uint32
   if (type.is_string()) {
     f.kind = manifest::FieldKind::String;
     f.size = type.size;
+  } else if (type.is_stack()) {
+    f.kind = type.user_stack ? manifest::FieldKind::UserStack : manifest::FieldKind::KernelStack;
+    f.size = type.byte_size();
   } else {
     // Integers are widened to 8 bytes everywhere they are stored.
     f.kind = type.is_signed ? manifest::FieldKind::Int : manifest::FieldKind::Uint;
@@ -95,7 +98,8 @@ class EventPlanner : public ast::Visitor {
       // print(value) is printf("%d\n" / "%s\n", value): one record kind less.
       spec.kind = "printf";
       plan_printf(call, spec, 0);
-      spec.format = call.args[0]->type.is_string() ? "%s\n" : "%d\n";
+      const ast::Type& type = call.args[0]->type;
+      spec.format = type.is_string() || type.is_stack() ? "%s\n" : "%d\n";
     }
     if (call.name == "printf") plan_printf(call, spec, 1);
     if (call.name == "emit") plan_record(call, spec);

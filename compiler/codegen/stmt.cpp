@@ -244,13 +244,17 @@ void Lowering::printf_stmt(ast::Call& c, size_t first) {
   const manifest::EventSpec& spec = plan_.event_specs.at(index);
   std::vector<llvm::Value*> ints(c.args.size(), nullptr);
   for (size_t i = first; i < c.args.size(); ++i)
-    if (!c.args[i]->type.is_string()) ints[i] = expr(*c.args[i]);
+    if (!c.args[i]->type.is_string() && !c.args[i]->type.is_stack()) ints[i] = expr(*c.args[i]);
   emit_event(
       index,
       [&](llvm::Value* record) {
         for (size_t i = first; i < c.args.size() && i - first < spec.args.size(); ++i) {
           const manifest::Field& f = spec.args[i - first];
           llvm::Value* dst = byte_offset(record, f.offset);
+          if (manifest::is_stack(f.kind)) {
+            stack_into(c.args[i]->type, dst);
+            continue;
+          }
           if (f.kind != manifest::FieldKind::String) {
             b_.CreateAlignedStore(ints[i], dst, llvm::Align(8));
             continue;
