@@ -97,7 +97,6 @@ Status Session::load() {
     if (!map) return make_error("the object has no map " + m.elf_name + " for " + m.name);
     map_fds_.push_back(bpf_map__fd(map));
     map_capacity_.push_back(bpf_map__max_entries(map));
-    warned_full_.push_back(false);
   }
   return Ok{};
 }
@@ -253,12 +252,21 @@ void Session::warn_span_overflow(int index) {
                  std::to_string(total) + " opens nested too deep were not recorded");
 }
 
-uint64_t Session::lost_events() const {
+uint64_t Session::loss_counter(uint32_t index) const {
   bpf_map* lost = bpf_object__find_map_by_name(object_.get(), manifest_.lost_map.c_str());
-  uint32_t key = 0;
   uint64_t count = 0;
-  if (!lost || bpf_map_lookup_elem(bpf_map__fd(lost), &key, &count) != 0) return 0;
+  if (!lost || bpf_map_lookup_elem(bpf_map__fd(lost), &index, &count) != 0) return 0;
   return count;
+}
+
+uint64_t Session::lost_events() const { return loss_counter(0); }
+
+std::vector<Session::FullMap> Session::full_maps() const {
+  std::vector<FullMap> full;
+  for (size_t i = 0; i < map_fds_.size(); ++i)
+    if (uint64_t dropped = loss_counter(static_cast<uint32_t>(1 + i)))
+      full.push_back({manifest_.maps[i].name, map_capacity_[i], dropped});
+  return full;
 }
 
 }  // namespace sonde::runtime

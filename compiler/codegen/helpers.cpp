@@ -6,6 +6,8 @@
 // libbpf relocates them to fds at load time.
 #include <linux/bpf.h>
 
+#include <cerrno>
+
 #include <utility>
 
 #include "compiler/codegen/lowering.h"
@@ -141,10 +143,24 @@ llvm::Value* Lowering::map_lookup(const MapPlan& map, llvm::Value* key) {
   return call_helper(BPF_FUNC_map_lookup_elem, b_.getPtrTy(), {map.global, key});
 }
 
+// A hash map at max_entries refuses new keys with -E2BIG: count the drop
+// (key 1 + map index of the loss counters) so user space can say so.
 void Lowering::map_update(const MapPlan& map, llvm::Value* key, llvm::Value* value,
                           uint64_t flags) {
-  call_helper(BPF_FUNC_map_update_elem, b_.getInt64Ty(),
-              {map.global, key, value, b_.getInt64(flags)});
+  llvm::Value* ret = call_helper(BPF_FUNC_map_update_elem, b_.getInt64Ty(),
+                                 {map.global, key, value, b_.getInt64(flags)});
+  when(b_.CreateICmpEQ(ret, b_.getInt64(-E2BIG)), [&] { count_loss(1 + map.index); });
+}
+
+void Lowering::count_loss(uint32_t counter_index) {
+  llvm::Value* index = stack_buffer(4, "lost_key");
+  b_.CreateAlignedStore(b_.getInt32(counter_index), index, llvm::Align(4));
+  llvm::Value* counter =
+      call_helper(BPF_FUNC_map_lookup_elem, b_.getPtrTy(), {globals_.lost, index});
+  when(b_.CreateIsNotNull(counter), [&] {
+    b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, counter, b_.getInt64(1), llvm::MaybeAlign(8),
+                       llvm::AtomicOrdering::Monotonic);
+  });
 }
 
 void Lowering::map_delete(const MapPlan& map, llvm::Value* key) {
@@ -173,14 +189,7 @@ void Lowering::emit_event(int index, const std::function<void(llvm::Value*)>& fi
 
   // The ring is full: count the loss atomically (user space reports it).
   b_.SetInsertPoint(lost_bb);
-  llvm::Value* zero_key = stack_buffer(4, "lost_key");
-  b_.CreateAlignedStore(b_.getInt32(0), zero_key, llvm::Align(4));
-  llvm::Value* counter =
-      call_helper(BPF_FUNC_map_lookup_elem, b_.getPtrTy(), {globals_.lost, zero_key});
-  when(b_.CreateIsNotNull(counter), [&] {
-    b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, counter, b_.getInt64(1), llvm::MaybeAlign(8),
-                       llvm::AtomicOrdering::Monotonic);
-  });
+  count_loss(0);
   b_.CreateBr(done_bb);
 
   b_.SetInsertPoint(ok_bb);
