@@ -124,6 +124,15 @@ Error Session::load_error(int err) {
     return make_error("this kernel has no BPF support (bpf() is not available)",
                       "sonde needs a kernel built with CONFIG_BPF_SYSCALL");
   std::string why = first_warning(warnings);
+  // CO-RE reads (fdkind, fdpeer, sockaddr) are relocated against the
+  // running kernel's BTF; libbpf finds none when the kernel lacks
+  // CONFIG_DEBUG_INFO_BTF or /sys/kernel/btf is not visible.
+  if (why.find("kernel BTF") != std::string::npos)
+    return make_error("the kernel refused to load the BPF object: " + why +
+                          " (fdkind, fdpeer and sockaddr read kernel structs through it)",
+                      "this kernel exposes no BTF at /sys/kernel/btf/vmlinux: use a kernel built with "
+                      "CONFIG_DEBUG_INFO_BTF=y (or make /sys/kernel/btf visible in this container), "
+                      "or drop those builtins from the script");
   return make_error("the kernel refused to load the BPF object: " +
                         (why.empty() ? std::string(std::strerror(err)) : why),
                     "run with -v to see libbpf's messages");
