@@ -152,11 +152,14 @@ void Lowering::map_update(const MapPlan& map, llvm::Value* key, llvm::Value* val
   when(b_.CreateICmpEQ(ret, b_.getInt64(-E2BIG)), [&] { count_loss(1 + map.index); });
 }
 
+// One key slot per program, made on first use (an entry-block alloca, so it
+// dominates every use): a temporary per map update would add 8 stack bytes
+// each to probes that already sit near the 512-byte limit.
 void Lowering::count_loss(uint32_t counter_index) {
-  llvm::Value* index = stack_buffer(4, "lost_key");
-  b_.CreateAlignedStore(b_.getInt32(counter_index), index, llvm::Align(4));
+  if (!loss_key_) loss_key_ = stack_buffer(4, "loss_key", /*persistent=*/true);
+  b_.CreateAlignedStore(b_.getInt32(counter_index), loss_key_, llvm::Align(4));
   llvm::Value* counter =
-      call_helper(BPF_FUNC_map_lookup_elem, b_.getPtrTy(), {globals_.lost, index});
+      call_helper(BPF_FUNC_map_lookup_elem, b_.getPtrTy(), {globals_.lost, loss_key_});
   when(b_.CreateIsNotNull(counter), [&] {
     b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, counter, b_.getInt64(1), llvm::MaybeAlign(8),
                        llvm::AtomicOrdering::Monotonic);

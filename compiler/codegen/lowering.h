@@ -141,6 +141,7 @@ class Lowering {
   llvm::Value* ctx_arg_;
   std::map<std::string, llvm::Value*> variables_;
   std::vector<llvm::Value*> temporaries_;  // of the statements being lowered
+  llvm::Value* loss_key_ = nullptr;         // count_loss()'s key slot
   llvm::Value* target_ = nullptr;          // see string_result()
   uint32_t target_size_ = 0;
   // Scratch mode: the value's address, the block from which it is known
