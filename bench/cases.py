@@ -27,6 +27,10 @@ class Env:
     runs: int
     overhead_n: int
     burst_n: int
+    hit_n: int      # USDT / uprobe hits per run (case 4b)
+    php_calls: int  # PHP function calls in bench/workload/php_work.php (case 8)
+    php_io: int     # its io_step() calls, 3 traced syscalls each
+    bench_dir: str  # this directory: php_io.bt and the PHP workloads
     metrics: dict  # case results the target table reads: name -> {tool: Summary}
 
 
@@ -218,12 +222,13 @@ def case_rss(env):
             results[tool].append(r)
     lines = ["## 3. Max RSS, compile + run", "",
              f"`{COUNT_GETPID}` with `-c '/usr/bin/sleep 1'`; max RSS from `wait4` rusage (the",
-             "tool and its reaped children). MiB, median (min–max); wall time in ms.", "",
+             "tool and its reaped children), taken by `bench/workload/rss_exec.c` so that the",
+             "Python driver's own RSS is not counted. MiB, median (min–max); wall time in ms.", "",
              "| tool | max RSS (MiB) | wall (ms) | runs ok |", "| --- | --- | --- | --- |"]
     rss = {}
     for tool, runs in results.items():
         ok = [r for r in runs if not r.error]
-        rss[tool] = summarize(r.max_rss_kib / 1024 for r in ok)
+        rss[tool] = summarize(r.max_rss_kib / 1024 for r in ok if r.max_rss_kib is not None)
         wall = summarize(r.total_ms for r in ok)
         lines.append(f"| {tool} | {summary_cell(rss[tool])} | {summary_cell(wall, 0)} | {len(ok)}/{len(runs)} |")
     lines.append(f"| sonde / bpftrace | {ratio_cell(rss['sonde'], rss['bpftrace'])} | | |")

@@ -1,4 +1,5 @@
 #include "cli/options.h"
+#include "cli/stdlib.h"
 
 #include <getopt.h>
 
@@ -19,6 +20,7 @@ void print_usage(bool runner) {
     std::cerr << "usage: sonde [options] -e 'PROGRAM' [ARGS...]\n"
                  "       sonde [options] SCRIPT.sonde [ARGS...]\n"
                  "       sonde run NAME|SCRIPT|OBJECT.bpf.o [options] [ARGS...]\n"
+                 "       sonde run NAME --help   (a stdlib tool's options; docs/toolkit.md)\n"
                  "       sonde build SCRIPT -o OUT.bpf.o [--emit llvm|asm]\n"
                  "       sonde check SCRIPT   |   sonde -e 'PROGRAM' --check\n"
                  "       sonde -l [PATTERN]   |   sonde -lv [PATTERN]\n";
@@ -124,6 +126,7 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
         long v = strtol(optarg, nullptr, 10);
         if (v < 8 || v > 256) return usage_error("--strlen must be between 8 and 256");
         out.string_size = static_cast<uint32_t>(v);
+        out.string_size_given = true;
         break;
       }
       case ':': return usage_error(std::string("option -") + char(optopt) + " needs a value");
@@ -143,6 +146,8 @@ bool parse_options(int argc, char** argv, bool runner, Options& out) {
         out.command = Command::Help;
         return true;
       }
+      if (out.command == Command::Run && !runner)
+        return usage_error("no script given: sonde run NAME [ARGS...]; stdlib scripts:" + stdlib_names());
       return usage_error("no script given");
     }
     out.script = rest[0];

@@ -21,6 +21,7 @@ struct Options {
   std::string list_pattern; // -l PATTERN
   bool list_verbose = false;
   uint32_t string_size = 64;
+  bool string_size_given = false;  // --strlen was on the command line
   runtime::RunOptions run;
 };
 

@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "cli/options.h"
+#include "cli/stdlib.h"
+#include "cli/tool_options.h"
 #include "compiler/compile.h"
 #include "runtime/runtime.h"
 
@@ -20,35 +22,6 @@ namespace {
 pid_t first_pid(const cli::Options& opts) { return opts.run.pids.empty() ? 0 : opts.run.pids[0]; }
 
 bool is_elf(const std::string& bytes) { return bytes.size() >= 4 && bytes.compare(0, 4, "\x7f" "ELF") == 0; }
-
-// Where stdlib scripts live: next to an installed binary, else the source tree.
-std::vector<fs::path> stdlib_dirs() {
-  std::vector<fs::path> dirs;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) dirs.push_back(exe.parent_path().parent_path() / "share/sonde/stdlib");
-  dirs.push_back(SONDE_STDLIB_DIR);
-  return dirs;
-}
-
-std::string find_stdlib(const std::string& name) {
-  for (const auto& dir : stdlib_dirs()) {
-    fs::path p = dir / (name + ".sonde");
-    if (fs::exists(p)) return p.string();
-  }
-  return {};
-}
-
-std::string stdlib_names() {
-  std::string names;
-  for (const auto& dir : stdlib_dirs()) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec))
-      if (entry.path().extension() == ".sonde") names += " " + entry.path().stem().string();
-    if (!names.empty()) break;
-  }
-  return names;
-}
 
 // A script may start with "#!/usr/bin/env sonde"; blank that line, keep its
 // newline so line numbers stay true.
@@ -71,10 +44,10 @@ bool load_input(const cli::Options& opts, Input& in) {
   }
   std::string path = opts.script;
   if (!fs::exists(path)) {
-    std::string found = find_stdlib(path);
+    std::string found = cli::find_stdlib(path);
     if (found.empty()) {
       std::cerr << "sonde: no script file or stdlib script named '" << path << "'\n"
-                << "    hint: stdlib scripts:" << stdlib_names() << "\n";
+                << "    hint: stdlib scripts:" << cli::stdlib_names() << "\n";
       return false;
     }
     path = found;
@@ -93,6 +66,55 @@ bool load_input(const cli::Options& opts, Input& in) {
   return true;
 }
 
+// sonde's own options that take a value as the next word.
+bool takes_value(const std::string& arg) {
+  static const char* const kWithValue[] = {"-p", "-c", "-o", "-f", "-d", "-e", "--target", "--strlen", "--dump", "--emit"};
+  for (const char* o : kWithValue)
+    if (arg == o) return true;
+  return false;
+}
+
+// `sonde run NAME [ARGS...]`: the script NAME's own options (declared in its
+// header, cli/tool_options.h) are taken out of the arguments and mapped to
+// positional parameters; sonde's options stay. Returns -1 to go on, else an
+// exit status (after --help, or a usage error).
+int take_tool_options(std::vector<std::string>& args, cli::ToolSpec& spec, std::vector<std::string>& tool_args) {
+  if (args.size() < 3 || args[1] != "run") return -1;
+  size_t name = 2;
+  while (name < args.size() && args[name].starts_with("-")) name += takes_value(args[name]) ? 2 : 1;
+  if (name >= args.size()) return -1;
+  std::string path = fs::exists(args[name]) ? args[name] : cli::find_stdlib(args[name]);
+  std::string text, error;
+  if (path.empty() || !cli::read_file(path, text, error) || is_elf(text)) return -1;
+  spec = cli::read_tool_spec(text);
+  std::vector<std::string> kept(args.begin(), args.begin() + static_cast<long>(name) + 1);
+  for (size_t i = name + 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << spec.usage;
+      return 0;
+    }
+    if (args[i] == "--") {  // the rest are positional, even when they start with '-'
+      kept.insert(kept.end(), args.begin() + static_cast<long>(i), args.end());
+      break;
+    }
+    if (!cli::is_tool_option(spec, args[i])) {
+      kept.push_back(args[i]);
+      continue;
+    }
+    tool_args.push_back(args[i]);
+    bool needs_value = false;
+    for (const auto& p : spec.params)
+      if (p.option == args[i] && !p.flag) needs_value = true;
+    if (needs_value && i + 1 < args.size()) tool_args.push_back(args[++i]);
+  }
+  if (!spec.error.empty()) {
+    std::cerr << "sonde: " << path << ": " << spec.error << "\n";
+    return 1;
+  }
+  args = std::move(kept);
+  return -1;
+}
+
 int write_object(const std::string& path, const std::vector<uint8_t>& elf) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(elf.data()), static_cast<std::streamsize>(elf.size()));
@@ -106,8 +128,24 @@ int write_object(const std::string& path, const std::vector<uint8_t>& elf) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  cli::ToolSpec tool;
+  std::vector<std::string> tool_args;
+  if (int status = take_tool_options(args, tool, tool_args); status >= 0) return status;
+  std::vector<char*> arg_ptrs;
+  for (std::string& a : args) arg_ptrs.push_back(a.data());
   cli::Options opts;
-  if (!cli::parse_options(argc, argv, /*runner=*/false, opts)) return 64;
+  if (!cli::parse_options(static_cast<int>(arg_ptrs.size()), arg_ptrs.data(), /*runner=*/false, opts)) return 64;
+  if (!tool.params.empty() && opts.command != cli::Command::Help) {
+    std::vector<std::string> params;
+    std::string error;
+    if (!cli::map_tool_args(tool, tool_args, opts.params, params, error)) {
+      std::cerr << "sonde: " << opts.script << ": " << error << "\n(run `sonde run " << opts.script
+                << " --help` for its options)\n";
+      return 64;
+    }
+    opts.params = std::move(params);
+  }
   switch (opts.command) {
     case cli::Command::Help: cli::print_usage(false); return 0;
     case cli::Command::Version:
@@ -130,14 +168,19 @@ int main(int argc, char** argv) {
   compiler::CompileOptions copts;
   copts.params = opts.params;
   copts.string_size = opts.string_size;
+  copts.string_size_given = opts.string_size_given;
   copts.dump = !opts.emit.empty() ? (opts.emit == "llvm" ? "ir" : opts.emit) : opts.dump;
   copts.check_only = opts.command == cli::Command::Check;
   copts.target_pid = first_pid(opts);  // library names and usdt:* resolve in it
+  copts.stdlib_dir = cli::stdlib_module_dir();
   Diagnostics diags;
   auto compiled = compiler::compile(in.source, copts, diags);
   std::cerr << render_all(diags, in.source, isatty(2));
   if (!compiled) {
-    if (!diags.has_errors()) std::cerr << "sonde: " << compiled.error().message << "\n";
+    if (!diags.has_errors()) {
+      std::cerr << "sonde: " << compiled.error().message << "\n";
+      if (!compiled.error().hint.empty()) std::cerr << "hint: " << compiled.error().hint << "\n";
+    }
     return 1;
   }
   if (opts.command == cli::Command::Check) return 0;

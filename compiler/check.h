@@ -22,6 +22,10 @@ struct CheckOptions {
   int target_pid = 0;  // -p: uprobe/usdt targets are found in this process
 };
 
+// Parameters that look like integers (decimal, 0x hex, optional '-') are
+// integers, as in bpftrace; every other parameter is a string.
+bool param_is_int(const std::string& text, int64_t& value);
+
 struct MapInfo {
   std::string name;             // "@x"
   std::vector<ast::Type> keys;  // empty for a scalar map

@@ -16,9 +16,13 @@ namespace sonde::compiler {
 struct CompileOptions {
   std::vector<std::string> params;  // positional parameters $1..
   uint32_t string_size = 64;
+  bool string_size_given = false;  // --strlen: overrides the script's `config = { max_strlen = N }`
   std::string dump;  // "", "ast", "ir", "asm", "manifest": print that stage to stderr
   bool check_only = false;  // stop after the checker
   int target_pid = 0;  // -p: uprobe/usdt targets (library names, usdt:*) are found in it
+  // Where `use NAME` finds stdlib modules after $SONDE_STDLIB_DIR (the CLI
+  // passes the installed share/sonde/stdlib when there is one).
+  std::string stdlib_dir = SONDE_STDLIB_DIR;
 };
 
 struct CompiledObject {

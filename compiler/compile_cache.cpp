@@ -87,8 +87,9 @@ void CompileCache::store(const std::string& key, const std::vector<uint8_t>& elf
   if (std::rename(tmp.c_str(), path.c_str()) != 0) std::remove(tmp.c_str());
 }
 
-std::string CompileCache::environment_key(const std::string& text) {
+std::string CompileCache::environment_key(const std::string& text, const std::string& codegen_module) {
   std::string key = "compiler: " + file_identity("/proc/self/exe");
+  if (!codegen_module.empty()) key += "codegen: " + file_identity(codegen_module);
   struct utsname u{};
   if (uname(&u) == 0) key += std::string("kernel: ") + u.release + " " + u.version + "\n";
   // Absolute paths in the checked program: USDT and uprobe targets.

@@ -28,10 +28,11 @@ class CompileCache {
   // Best effort: a cache that cannot be written is not an error.
   void store(const std::string& key, const std::vector<uint8_t>& elf) const;
 
-  // The parts of a key that come from outside the script: this binary,
-  // the kernel, and the size and mtime of each absolute path in `text`
-  // that names an existing file (traced binaries and libraries).
-  static std::string environment_key(const std::string& text);
+  // The parts of a key that come from outside the script: this binary
+  // and the codegen module it loads (when not ""), the kernel, and the size
+  // and mtime of each absolute path in `text` that names an existing file
+  // (traced binaries and libraries).
+  static std::string environment_key(const std::string& text, const std::string& codegen_module);
 
  private:
   std::string dir_;  // "" when disabled

@@ -1,4 +1,6 @@
 // The order of the declarative passes (see lower.h for the model).
+//  0. parameters: drop probes an option switched off, substitute `$N` in
+//     attach points (lower_params.cpp), before anything resolves them;
 //  1. modules first: later passes need every declaration;
 //  2. records next: unit inference looks at `elapsed` before it is rewritten;
 //  3. spans: they generate probes on provider attach points and rewrite
@@ -12,6 +14,7 @@
 namespace sonde::compiler {
 
 bool lower_declarative(ast::Context& ctx, const LowerOptions& options, Diagnostics& diags) {
+  if (!lower_params(ctx, options, diags)) return false;
   if (!resolve_modules(ctx, options, diags)) return false;
   if (!lower_records(ctx, diags)) return false;
   if (!lower_spans(ctx, options.params, diags)) return false;

@@ -37,6 +37,7 @@ struct LowerOptions {
 // Runs every pass in order; false when any reported an error.
 bool lower_declarative(ast::Context& ctx, const LowerOptions& options, Diagnostics& diags);
 
+bool lower_params(ast::Context& ctx, const LowerOptions& options, Diagnostics& diags);
 bool resolve_modules(ast::Context& ctx, const LowerOptions& options, Diagnostics& diags);
 bool lower_spans(ast::Context& ctx, const std::vector<std::string>& params, Diagnostics& diags);
 bool lower_syscalls(ast::Context& ctx, Diagnostics& diags);

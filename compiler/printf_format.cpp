@@ -26,6 +26,10 @@ Result<std::vector<FormatVerb>> parse_printf_format(const std::string& f) {
     size_t start = i++;
     if (i < f.size() && f[i] == '%') continue;
     while (i < f.size() && std::strchr("-+ #0", f[i])) ++i;
+    if (i < f.size() && f[i] == '*') {  // the width is the next argument, an integer
+      verbs.push_back({'*', start, "*"});
+      ++i;
+    }
     while (i < f.size() && std::isdigit(static_cast<unsigned char>(f[i]))) ++i;
     if (i < f.size() && f[i] == '.') {
       ++i;

@@ -42,6 +42,13 @@ const tracefs::Field* find_field(const std::vector<tracefs::Field>& fields, cons
   return nullptr;
 }
 
+bool is_comparison(ast::BinaryOp op) {
+  using B = ast::BinaryOp;
+  return op == B::Eq || op == B::Ne || op == B::Lt || op == B::Le || op == B::Gt || op == B::Ge;
+}
+
+}  // namespace
+
 // Parameters that look like integers are integers, as in bpftrace.
 bool param_is_int(const std::string& text, int64_t& value) {
   std::string_view s = text;
@@ -56,12 +63,6 @@ bool param_is_int(const std::string& text, int64_t& value) {
   return true;
 }
 
-bool is_comparison(ast::BinaryOp op) {
-  using B = ast::BinaryOp;
-  return op == B::Eq || op == B::Ne || op == B::Lt || op == B::Le || op == B::Gt || op == B::Ge;
-}
-
-}  // namespace
 
 Type TypeChecker::check_expr(ast::Expr& e, Role role) {
   Type t;

@@ -11,6 +11,9 @@ namespace sonde::runtime {
 
 namespace {
 
+// A `%*s` width comes from the traced data: bound it.
+constexpr int64_t kMaxStarWidth = 1024;
+
 bool is_verb(char c) { return std::strchr("diuxXocsp", c) != nullptr && c != 0; }
 
 // Parses one conversion starting just after '%'; returns the index after it,
@@ -18,6 +21,7 @@ bool is_verb(char c) { return std::strchr("diuxXocsp", c) != nullptr && c != 0; 
 size_t parse_conversion(const std::string& f, size_t start, FormatPiece& piece) {
   size_t i = start;
   while (i < f.size() && std::strchr("-+ #0", f[i]) && f[i]) piece.flags += f[i++];
+  if (i < f.size() && f[i] == '*') piece.star_width = true, ++i;
   while (i < f.size() && f[i] >= '0' && f[i] <= '9') piece.width += f[i++];
   if (i < f.size() && f[i] == '.') {
     piece.has_precision = true;
@@ -171,9 +175,18 @@ std::string format_printf(const std::vector<FormatPiece>& pieces,
       out += p.literal;
       continue;
     }
+    FormatPiece piece = p;
+    if (p.star_width) {  // like C: a negative width left-aligns
+      const manifest::Field* width = arg < args.size() ? &args[arg] : nullptr;
+      ++arg;
+      int64_t w = width ? read_integer(*width, record, size) : 0;
+      w = std::clamp<int64_t>(w, -kMaxStarWidth, kMaxStarWidth);
+      if (w < 0) piece.flags += '-';
+      piece.width = std::to_string(w < 0 ? -w : w);
+    }
     const manifest::Field* field = arg < args.size() ? &args[arg] : nullptr;
     ++arg;
-    out += format_one(p, field, record, size, traced);
+    out += format_one(piece, field, record, size, traced);
   }
   return out;
 }

@@ -22,6 +22,7 @@ struct FormatPiece {
   char verb = 0;        // d i u x X o c s p
   std::string flags;    // any of "-+ #0"
   std::string width;    // digits, may be empty
+  bool star_width = false;  // `%*s`: the width is the argument before the value
   std::string precision;  // digits after '.', or empty (has_precision says if '.')
   bool has_precision = false;
   std::string length;   // "", "hh", "h", "l", "ll", "z", "j"

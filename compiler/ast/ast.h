@@ -222,6 +222,15 @@ struct Probe {
 // parser and the checker (compiler/resolve_modules.cpp, lower_*.cpp); the
 // checker and codegen only ever see probes.
 
+// One `config = { NAME = VALUE }` setting (bpftrace's spelling): script-wide
+// compile options, e.g. `max_strlen`.
+struct ConfigSetting {
+  std::string name;
+  uint64_t value = 0;
+  SourceRange range;        // the name
+  SourceRange value_range;  // the value
+};
+
 // `use NAME` or `use "path"`.
 struct UseDecl {
   std::string name;
@@ -275,6 +284,7 @@ struct Program {
   std::vector<ProviderDecl> providers;
   std::vector<SyscallSetDecl> syscall_sets;
   std::vector<SpanDecl> spans;
+  std::vector<ConfigSetting> config;
 };
 
 // Owns every node. Nodes are never freed individually.

@@ -41,6 +41,47 @@ TEST(Aot, RunnerLinksNoLlvmOrClang) {
   EXPECT_NE(r.out.find("libbpf"), std::string::npos) << r.out;
 }
 
+// The `sonde` binary maps LLVM and Clang only when it compiles: a run whose
+// object is in the compile cache starts without them (compiler/backend/).
+std::string mapped_files_of(pid_t pid) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  return std::string(std::istreambuf_iterator<char>(maps), {});
+}
+
+TEST(Aot, SondeLoadsLlvmOnlyWhenItCompiles) {
+  SONDE_REQUIRE_BPF();
+  RunResult ldd = run({"ldd", bin("sonde")});
+  ASSERT_EQ(ldd.exit_code, 0);
+  EXPECT_EQ(ldd.out.find("LLVM"), std::string::npos) << ldd.out;
+  EXPECT_EQ(ldd.out.find("clang"), std::string::npos) << ldd.out;
+
+  std::string cache = temp_path("llvm-cache");
+  std::string script = "BEGIN { printf(\"ready\\n\"); } interval:s:30 { exit(); }";
+  std::vector<std::string> argv{"env", "SONDE_CACHE_DIR=" + cache, bin("sonde"), "-e", script};
+  std::string cold_maps, warm_maps;
+  for (std::string* maps : {&cold_maps, &warm_maps}) {
+    Spawned tracer(argv);
+    ASSERT_TRUE(tracer.wait_for_out("ready")) << tracer.finish().err;
+    *maps = mapped_files_of(tracer.pid());
+    tracer.signal(SIGINT);
+    EXPECT_EQ(tracer.finish().exit_code, 0);
+  }
+  EXPECT_NE(cold_maps.find("libLLVM"), std::string::npos) << "a compile must have loaded LLVM";
+  EXPECT_EQ(warm_maps.find("libLLVM"), std::string::npos) << warm_maps;
+  EXPECT_EQ(warm_maps.find("libsonde-codegen"), std::string::npos) << warm_maps;
+  run({"rm", "-rf", cache});
+}
+
+TEST(Aot, MissingCodeGeneratorIsExplained) {
+  RunResult r = run({"env", "SONDE_CACHE=0", "SONDE_CODEGEN=/nonexistent/libsonde-codegen.so", bin("sonde"),
+                     "-e", "BEGIN { exit(); }"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("cannot read the compiler's code generator: SONDE_CODEGEN names "
+                       "/nonexistent/libsonde-codegen.so\nhint: "),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(Aot, BpftoolLoadsTheObject) {
   SONDE_REQUIRE_BPF();
   std::string script = write_script(

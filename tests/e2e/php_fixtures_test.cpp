@@ -2,16 +2,13 @@
 // their headers promise: checked under strace, through strace_reference, so
 // both the fixtures and the reference php-io is compared with are proven on
 // real runs. These tests load no BPF; they need php and strace (scripts/setup).
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "harness.h"
+#include "php_env.h"
 #include "strace_reference.h"
 
 namespace sonde::e2e {
@@ -55,41 +52,10 @@ Bytes bytes_on_connection(const std::vector<SyscallRecord>& calls, const std::st
   return bytes;
 }
 
-bool has_ipv6_loopback() {
-  std::ifstream in("/proc/net/if_inet6");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("00000000000000000000000000000001", 0) == 0) return true;
-  return false;
-}
-
 std::string make_dir(const std::string& stem) {
   std::string dir = temp_path(stem);
   mkdir(dir.c_str(), 0755);
   return dir;
-}
-
-// A loopback port free right now (the kernel's pick for port 0).
-std::string free_tcp_port() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-            getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  close(fd);
-  return ok ? std::to_string(ntohs(addr.sin_port)) : "";
-}
-
-std::string php_fixture(const std::string& name) { return source_path("tests/fixtures/php/" + name); }
-
-// "ready tcp://127.0.0.1:41234 tcp://[::1]:40111 unix:///x" -> the port of `host`.
-std::string port_after(const std::string& ready_line, const std::string& host) {
-  size_t at = ready_line.find(host + ":");
-  if (at == std::string::npos) return "";
-  size_t begin = at + host.size() + 1;
-  return ready_line.substr(begin, ready_line.find_first_not_of("0123456789", begin) - begin);
 }
 
 #define REQUIRE_TOOL(path, package)                                                           \

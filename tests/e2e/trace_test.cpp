@@ -54,6 +54,34 @@ TEST(Trace, CommandModeWithQuotesAndAssignmentsTracesTheCommandItself) {
   EXPECT_NE(r.out.find("@[a=b c]: 3\n"), std::string::npos) << r.out << r.err;
 }
 
+// `config = { max_strlen = N }` sets the string size for the script (as in
+// bpftrace); --strlen on the command line wins.
+TEST(Trace, ConfigMaxStrlenSetsTheStringSizeAndStrlenOverridesIt) {
+  SONDE_REQUIRE_BPF();
+  std::string path = "/tmp/" + std::string(40, 'a');
+  std::string script = "config = { max_strlen = 16 } "
+                       "tracepoint:syscalls:sys_enter_openat { printf(\"<%s>\\n\", str(args.filename)); }";
+  std::string command = syscalls_fixture() + " openat 1 " + path;
+  RunResult cut = sonde({"-c", command, "-e", script});
+  EXPECT_EQ(cut.exit_code, 0) << cut.err;
+  EXPECT_NE(cut.out.find("<" + path.substr(0, 15) + ">\n"), std::string::npos) << cut.out;
+  RunResult whole = sonde({"--strlen", "64", "-c", command, "-e", script});
+  EXPECT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_NE(whole.out.find("<" + path + ">\n"), std::string::npos) << whole.out;
+}
+
+TEST(Errors, ConfigSettingsAreChecked) {
+  RunResult unknown = sonde({"-e", "config = { max_str = 16 } BEGIN { exit(); }"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("-e:1:12: error: unknown config setting `max_str`"), std::string::npos) << unknown.err;
+  RunResult range = sonde({"-e", "config = { max_strlen = 4096 } BEGIN { exit(); }"});
+  EXPECT_EQ(range.exit_code, 1);
+  EXPECT_NE(range.err.find("-e:1:25: error: max_strlen must be between 8 and 256"), std::string::npos) << range.err;
+  RunResult other = sonde({"-e", "settings = { max_strlen = 16 } BEGIN { exit(); }"});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("only `config = { max_strlen = N }`"), std::string::npos) << other.err;
+}
+
 TEST(Trace, JsonOutputHasBpftraceShape) {
   SONDE_REQUIRE_BPF();
   RunResult r = sonde({"-f", "json", "-c", syscalls_fixture() + " getpid 3", "-e",

@@ -98,5 +98,16 @@ TEST(RuntimePrintf, ArgumentsOutsideTheRecordReadAsZero) {
   EXPECT_EQ(format_printf(parse_format("%d[%s]"), args, bytes.data(), bytes.size()), "0[]");
 }
 
+// `%*s`: the width is the argument before the value, as in C; negative
+// left-aligns; absurd widths are bounded.
+TEST(RuntimePrintf, StarWidthTakesTheWidthFromAnArgument) {
+  Record r;
+  r.i(4).s("").s("x").i(-3).s("ab").i(5).i(42);
+  EXPECT_EQ(r.format("[%*s->%s|%*s|%*d]"), "[    ->x|ab |   42]");
+  Record big;
+  big.i(1 << 30).s("z");
+  EXPECT_EQ(big.format("%*s").size(), 1024u);
+}
+
 }  // namespace
 }  // namespace sonde::runtime
