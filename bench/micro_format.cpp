@@ -52,7 +52,7 @@ void BM_DecodeToTextOutput(benchmark::State& state) {
   std::ostringstream out, err;
   auto output = runtime::make_output(runtime::OutputFormat::Text, out, err);
   for (auto _ : state) {
-    output->printf_text(runtime::format_printf(pieces, r.args, r.bytes.data(), r.bytes.size()));
+    output->printf_event(pieces, r.args, r.bytes.data(), r.bytes.size());
     if (out.tellp() > (1 << 20)) out.str({});  // keep memory flat
   }
   state.SetItemsProcessed(state.iterations());

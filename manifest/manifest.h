@@ -18,8 +18,11 @@
 //    whose address space the user ips belong to (0 for kstack), then
 //    bpf_get_stack's return addresses, leaf first, zero after the last.
 //  * Strings are fixed-size, NUL-padded byte arrays.
-//  * Lost records (failed ring-buffer reserve) are counted in `lost_map`, an
-//    ARRAY map of one u64 at key 0, incremented atomically.
+//  * Losses are counted in `lost_map`, an ARRAY map of u64 counters
+//    incremented atomically: key 0 counts failed ring-buffer reserves, key
+//    1 + i the updates of maps[i] refused because it was full (-E2BIG).
+//    Objects from before the per-map counters have key 0 only; the runtime
+//    reads a missing key as 0.
 //  * The .rodata global `sonde_config` holds load-time settings, at the
 //    offsets named below; the runtime patches them before load.
 #pragma once

@@ -1,8 +1,13 @@
 #include "runtime/environment.h"
 
 #include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
 
 #include "runtime/attach.h"
 #include "support/tracefs.h"
@@ -28,6 +33,24 @@ Status check_privileges() {
              (has_capability(data, kCapBpf) && has_capability(data, kCapPerfmon)));
   if (ok) return Ok{};
   return make_error("sonde needs root (CAP_BPF and CAP_PERFMON): run it with sudo");
+}
+
+void raise_fd_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+Error explain_fd_limit(Error e) {
+  rlimit limit{};
+  if (e.message.find(std::strerror(EMFILE)) == std::string::npos || getrlimit(RLIMIT_NOFILE, &limit) != 0)
+    return e;
+  auto text = [](rlim_t n) { return n == RLIM_INFINITY ? std::string("unlimited") : std::to_string(n); };
+  e.hint = "sonde ran out of file descriptors: the open-files limit (RLIMIT_NOFILE) is " +
+           text(limit.rlim_cur) + " (hard limit " + text(limit.rlim_max) +
+           ") and each probe needs at least two; raise it, e.g. `ulimit -n 65536`, or attach fewer probes";
+  return e;
 }
 
 Status prepare_attach(const manifest::Manifest& manifest) {

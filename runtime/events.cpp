@@ -36,7 +36,7 @@ int Session::handle_record(const uint8_t* data, size_t size) {
   if (id >= manifest_.events.size()) return 0;  // not ours to decode; skip it
   const manifest::EventSpec& event = manifest_.events[id];
   if (event.kind == "printf") {
-    out_.printf_text(format_printf(formats_[id], event.args, data, size));
+    out_.printf_event(formats_[id], event.args, data, size);
   } else if (event.kind == "print") {
     print_map(event.map);
   } else if (event.kind == "clear" || event.kind == "zero") {
@@ -57,12 +57,6 @@ void Session::print_map(int index) {
   const manifest::MapSpec& spec = manifest_.maps[index];
   auto raw = read_map(map_fds_[index], spec, ncpus_);
   out_.map(spec, raw ? fold_map(spec, *raw, ncpus_) : MapData{});
-  // A full map drops new keys in the BPF program; say so once.
-  if (raw && raw->size() >= map_capacity_[index] && map_capacity_[index] > 0 && !warned_full_[index]) {
-    warned_full_[index] = true;
-    out_.warning("map " + spec.name + " is full (" + std::to_string(map_capacity_[index]) +
-                 " entries): new keys were dropped");
-  }
 }
 
 void Session::clear_or_zero(int index, bool zero) {

@@ -10,6 +10,7 @@
 
 #include "manifest/manifest.h"
 #include "runtime/maps.h"
+#include "runtime/printf_format.h"
 #include "runtime/runtime.h"
 
 namespace sonde::runtime {
@@ -19,7 +20,11 @@ class Output {
   virtual ~Output() = default;
   // "Attaching N probes..." (text: to stderr, JSON: an object on the stream).
   virtual void attached(int probes) = 0;
-  virtual void printf_text(const std::string& text) = 0;
+  // One printf record, formatted by `pieces` (text: traced strings made
+  // terminal-safe, runtime/terminal_safe.h; JSON: one escaped string).
+  virtual void printf_event(const std::vector<FormatPiece>& pieces,
+                            const std::vector<manifest::Field>& args, const uint8_t* data,
+                            size_t size) = 0;
   virtual void time_text(const std::string& text) = 0;
   // One `emit` record (kind "record"): text prints aligned columns under a
   // header per record kind, JSON one {"type":"record",...} line

@@ -11,7 +11,9 @@
 #include "runtime/output.h"
 #include "runtime/output_record.h"
 #include "runtime/record_tree.h"
+#include "runtime/printf_format.h"
 #include "runtime/symbolize.h"
+#include "runtime/terminal_safe.h"
 
 namespace sonde::runtime {
 
@@ -35,10 +37,17 @@ class FoldedOutput : public Output {
     err_ << "Attaching " << probes << (probes == 1 ? " probe...\n" : " probes...\n");
     err_.flush();
   }
-  void printf_text(const std::string& text) override { out_ << text; }
+  // Traced strings are made terminal-safe as in text output.
+  void printf_event(const std::vector<FormatPiece>& pieces, const std::vector<manifest::Field>& args,
+                    const uint8_t* data, size_t size) override {
+    out_ << format_printf(pieces, args, data, size, TracedText::TerminalSafe);
+  }
   void time_text(const std::string& text) override { out_ << text; }
   void record(const manifest::EventSpec& spec, const uint8_t* data, size_t size) override {
-    out_ << records_.add(spec, decode_record(spec, data, size));
+    std::vector<RecordValue> values = decode_record(spec, data, size);
+    for (RecordValue& v : values)
+      if (v.is_string) v.text = terminal_safe(v.text);
+    out_ << records_.add(spec, std::move(values));
   }
   // No blank lines: the output is meant to be piped into a flame graph tool.
   void exit_banner() override { out_ << records_.finish(); }
@@ -76,7 +85,7 @@ std::string map_folded(const manifest::MapSpec& spec, const MapData& data) {
     }
     if (frames.empty()) frames.push_back("[unknown]");  // e.g. kstack of a user-only probe
     std::string line;
-    for (const std::string& f : frames) line += (line.empty() ? "" : ";") + f;
+    for (const std::string& f : frames) line += (line.empty() ? "" : ";") + terminal_safe(f);
     out += line + " " + row_value_text(spec, row) + "\n";
   }
   return out;

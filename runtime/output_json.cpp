@@ -86,7 +86,9 @@ class JsonOutput : public Output {
     out_ << R"({"type": "attached_probes", "data": {"probes": )" << probes << "}}\n";
     out_.flush();
   }
-  void printf_text(const std::string& text) override {
+  void printf_event(const std::vector<FormatPiece>& pieces, const std::vector<manifest::Field>& args,
+                    const uint8_t* data, size_t size) override {
+    std::string text = format_printf(pieces, args, data, size, TracedText::Raw);
     out_ << R"({"type": "printf", "data": )" << quote(text) << "}\n";
   }
   void time_text(const std::string& text) override {

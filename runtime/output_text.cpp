@@ -2,6 +2,8 @@
 // running it): plain maps are one line per key and nothing after; avg/stats
 // maps are followed by one blank line; each hist row is "@h: " then its bars
 // then a blank line; a map with no entries prints just a blank line.
+// Every traced string (printf %s, map keys and values, record fields) goes
+// through terminal_safe() on its way out; the script's own text does not.
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
@@ -9,6 +11,7 @@
 #include "runtime/output.h"
 #include "runtime/output_record.h"
 #include "runtime/record_tree.h"
+#include "runtime/terminal_safe.h"
 
 namespace sonde::runtime {
 
@@ -20,7 +23,7 @@ std::string row_name(const manifest::MapSpec& spec, const MapRow& row) {
   std::vector<std::string> fields = key_fields_text(spec, row.key);
   if (fields.empty()) return spec.name;
   std::string name = spec.name + "[";
-  for (size_t i = 0; i < fields.size(); ++i) name += (i ? ", " : "") + fields[i];
+  for (size_t i = 0; i < fields.size(); ++i) name += (i ? ", " : "") + terminal_safe(fields[i]);
   return name + "]";
 }
 
@@ -31,10 +34,16 @@ class TextOutput : public Output {
     err_ << "Attaching " << probes << (probes == 1 ? " probe...\n" : " probes...\n");
     err_.flush();
   }
-  void printf_text(const std::string& text) override { out_ << text; }
+  void printf_event(const std::vector<FormatPiece>& pieces, const std::vector<manifest::Field>& args,
+                    const uint8_t* data, size_t size) override {
+    out_ << format_printf(pieces, args, data, size, TracedText::TerminalSafe);
+  }
   void time_text(const std::string& text) override { out_ << text; }
   void record(const manifest::EventSpec& spec, const uint8_t* data, size_t size) override {
-    out_ << records_.add(spec, decode_record(spec, data, size));
+    std::vector<RecordValue> values = decode_record(spec, data, size);
+    for (RecordValue& v : values)
+      if (v.is_string) v.text = terminal_safe(v.text);
+    out_ << records_.add(spec, std::move(values));
   }
   void exit_banner() override { out_ << records_.finish() << "\n\n"; }
   void map(const manifest::MapSpec& spec, const MapData& data) override {
@@ -88,7 +97,7 @@ std::string map_text(const manifest::MapSpec& spec, const MapData& data) {
       out += row_name(spec, row) + ": count " + std::to_string(row.count) + ", average " +
              std::to_string(row_average(row)) + ", total " + std::to_string(row.total) + "\n";
     } else {
-      out += row_name(spec, row) + ": " + row_value_text(spec, row) + "\n";
+      out += row_name(spec, row) + ": " + terminal_safe(row_value_text(spec, row)) + "\n";
     }
   }
   if (spec.kind == "avg" || spec.kind == "stats") out += "\n";

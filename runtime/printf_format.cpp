@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "runtime/symbolize.h"
+#include "runtime/terminal_safe.h"
 
 namespace sonde::runtime {
 
@@ -82,19 +84,36 @@ std::string format_integer(const FormatPiece& p, int64_t v) {
                    : c_format(c_spec(p, narrow), static_cast<unsigned int>(v));
 }
 
+// `%s` of a traced string made terminal-safe: C's precision clips the raw
+// bytes first, then the escaped text is padded to the width.
+std::string format_terminal_safe(const FormatPiece& p, std::string s) {
+  if (p.has_precision) s.resize(std::min<size_t>(s.size(), std::strtoull(p.precision.c_str(), nullptr, 10)));
+  FormatPiece unclipped = p;
+  unclipped.has_precision = false;
+  unclipped.precision.clear();
+  return c_format(c_spec(unclipped, ""), terminal_safe(s).c_str());
+}
+
 std::string format_one(const FormatPiece& p, const manifest::Field* field, const uint8_t* record,
-                       size_t size) {
+                       size_t size, TracedText traced) {
   bool is_string = field && field->kind == manifest::FieldKind::String;
+  bool safe = traced == TracedText::TerminalSafe;
   if (p.verb == 's') {
-    if (field && manifest::is_stack(field->kind))  // bpftrace: a newline, then frames indented 8
-      return c_format(c_spec(p, ""), stack_text(read_stack(*field, record, size), 8).c_str());
+    if (field && manifest::is_stack(field->kind)) {  // bpftrace: a newline, then frames indented 8
+      std::string frames = stack_text(read_stack(*field, record, size), 8);
+      return c_format(c_spec(p, ""), (safe ? terminal_safe(frames) : frames).c_str());
+    }
+    if (is_string && safe) return format_terminal_safe(p, read_string(*field, record, size));
     std::string s = is_string ? read_string(*field, record, size)
                     : field   ? std::to_string(read_integer(*field, record, size))
                               : std::string();
     return c_format(c_spec(p, ""), s.c_str());
   }
   int64_t v = (field && !is_string) ? read_integer(*field, record, size) : 0;
-  if (p.verb == 'c') return c_format(c_spec(p, ""), static_cast<int>(static_cast<unsigned char>(v)));
+  if (p.verb == 'c') {
+    std::string c = c_format(c_spec(p, ""), static_cast<int>(static_cast<unsigned char>(v)));
+    return safe ? terminal_safe(c) : c;
+  }
   if (p.verb == 'p') {
     FormatPiece plain = p;
     plain.length.clear();
@@ -153,7 +172,7 @@ std::string read_string(const manifest::Field& field, const uint8_t* record, siz
 
 std::string format_printf(const std::vector<FormatPiece>& pieces,
                           const std::vector<manifest::Field>& args, const uint8_t* record,
-                          size_t size) {
+                          size_t size, TracedText traced) {
   std::string out;
   size_t arg = 0;
   for (const FormatPiece& p : pieces) {
@@ -172,7 +191,7 @@ std::string format_printf(const std::vector<FormatPiece>& pieces,
     }
     const manifest::Field* field = arg < args.size() ? &args[arg] : nullptr;
     ++arg;
-    out += format_one(piece, field, record, size);
+    out += format_one(piece, field, record, size, traced);
   }
   return out;
 }

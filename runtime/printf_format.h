@@ -39,10 +39,18 @@ int64_t read_integer(const manifest::Field& field, const uint8_t* record, size_t
 // Reads a string field: its bytes up to the first NUL.
 std::string read_string(const manifest::Field& field, const uint8_t* record, size_t size);
 
+// How traced values reach the text: as they are (JSON escapes them itself),
+// or through terminal_safe() (the text driver: `%s` strings and `%c`
+// characters come from the traced process, the format string from the
+// script author, whose own escape sequences are kept).
+enum class TracedText { Raw, TerminalSafe };
+
 // Formats one printf record. `args` are in conversion order; offsets are
 // from the start of the record (the event id is its first 8 bytes).
+// With TerminalSafe, `%.Ns` still clips to N bytes of the traced string,
+// and the width pads what is shown (the escaped text).
 std::string format_printf(const std::vector<FormatPiece>& pieces,
                           const std::vector<manifest::Field>& args, const uint8_t* record,
-                          size_t size);
+                          size_t size, TracedText traced = TracedText::Raw);
 
 }  // namespace sonde::runtime

@@ -16,7 +16,8 @@
 // byte layouts, and are unit-tested without a kernel.
 //
 // Exit status: 0; 1 on a failure (one "error:" line, maybe detail, a hint);
-// 2 when the BPF side lost records because the ring buffer was full.
+// 2 when the BPF side lost data: records because the ring buffer was full,
+// or new keys because a map was full.
 #include "runtime/runtime.h"
 
 #include <signal.h>
@@ -119,7 +120,7 @@ Status start(Session& session, Targets& targets, const RunOptions& options) {
 
 // Attach, BEGIN, poll, detach, END, maps: everything after a successful load.
 int trace(Session& session, Targets& targets, Output& out, const RunOptions& options) {
-  if (Status s = session.attach(); !s) return fail(s.error());
+  if (Status s = session.attach(); !s) return fail(explain_fd_limit(s.error()));
   if (!options.quiet) out.attached(session.probe_count());
   if (Status s = session.run_begin(); !s) return fail(s.error());
   for (Target& t : targets) t.release();
@@ -132,9 +133,13 @@ int trace(Session& session, Targets& targets, Output& out, const RunOptions& opt
   session.print_maps();
   uint64_t lost = session.lost_events();
   if (lost > 0) out.lost_events(lost);
+  std::vector<Session::FullMap> full = session.full_maps();
+  for (const Session::FullMap& m : full)
+    out.warning("map " + m.name + " is full (" + std::to_string(m.capacity) + " entries): " +
+                std::to_string(m.dropped) + " updates of new keys were dropped");
   out.flush();
   if (!end) return fail(end.error());
-  return lost > 0 ? 2 : 0;
+  return lost > 0 || !full.empty() ? 2 : 0;
 }
 
 }  // namespace
@@ -143,6 +148,7 @@ int run(const std::vector<uint8_t>& elf, const RunOptions& options) {
   SignalScope signals;
   LibbpfLogScope log(options.verbose);
   if (Status s = check_privileges(); !s) return fail(s.error());
+  raise_fd_limit();
 
   std::ofstream file;
   if (!options.output_path.empty()) {
@@ -155,7 +161,8 @@ int run(const std::vector<uint8_t>& elf, const RunOptions& options) {
   auto targets = make_targets(options);
   if (!targets) return fail(targets.error());
   Session session(elf, *out);
-  if (Status s = start(session, *targets, options); !s) return fail(s.error(), session.verifier_detail());
+  if (Status s = start(session, *targets, options); !s)
+    return fail(explain_fd_limit(s.error()), session.verifier_detail());
   return trace(session, *targets, *out, options);
 }
 

@@ -30,7 +30,7 @@ struct RunOptions {
 
 // Runs until exit(), Ctrl-C/SIGTERM, or the -p/-c process ending. Returns the
 // process exit code: 0 normally, 1 on a runtime failure (already printed to
-// stderr), 2 when events were lost.
+// stderr), 2 when data was lost (ring buffer full: events; a map full: keys).
 int run(const std::vector<uint8_t>& elf, const RunOptions& options);
 
 // `-l [PATTERN]` and `-lv`: prints matching probes: tracepoints, and USDT

@@ -98,7 +98,6 @@ Status Session::load() {
     if (!map) return make_error("the object has no map " + m.elf_name + " for " + m.name);
     map_fds_.push_back(bpf_map__fd(map));
     map_capacity_.push_back(bpf_map__max_entries(map));
-    warned_full_.push_back(false);
   }
   return Ok{};
 }
@@ -126,6 +125,15 @@ Error Session::load_error(int err) {
     return make_error("this kernel has no BPF support (bpf() is not available)",
                       "sonde needs a kernel built with CONFIG_BPF_SYSCALL");
   std::string why = first_warning(warnings);
+  // CO-RE reads (fdkind, fdpeer, sockaddr) are relocated against the
+  // running kernel's BTF; libbpf finds none when the kernel lacks
+  // CONFIG_DEBUG_INFO_BTF or /sys/kernel/btf is not visible.
+  if (why.find("kernel BTF") != std::string::npos)
+    return make_error("the kernel refused to load the BPF object: " + why +
+                          " (fdkind, fdpeer and sockaddr read kernel structs through it)",
+                      "this kernel exposes no BTF at /sys/kernel/btf/vmlinux: use a kernel built with "
+                      "CONFIG_DEBUG_INFO_BTF=y (or make /sys/kernel/btf visible in this container), "
+                      "or drop those builtins from the script");
   return make_error("the kernel refused to load the BPF object: " +
                         (why.empty() ? std::string(std::strerror(err)) : why),
                     "run with -v to see libbpf's messages");
@@ -270,12 +278,21 @@ void Session::warn_span_overflow(int index) {
                  std::to_string(total) + " opens nested too deep were not recorded");
 }
 
-uint64_t Session::lost_events() const {
+uint64_t Session::loss_counter(uint32_t index) const {
   bpf_map* lost = bpf_object__find_map_by_name(object_.get(), manifest_.lost_map.c_str());
-  uint32_t key = 0;
   uint64_t count = 0;
-  if (!lost || bpf_map_lookup_elem(bpf_map__fd(lost), &key, &count) != 0) return 0;
+  if (!lost || bpf_map_lookup_elem(bpf_map__fd(lost), &index, &count) != 0) return 0;
   return count;
+}
+
+uint64_t Session::lost_events() const { return loss_counter(0); }
+
+std::vector<Session::FullMap> Session::full_maps() const {
+  std::vector<FullMap> full;
+  for (size_t i = 0; i < map_fds_.size(); ++i)
+    if (uint64_t dropped = loss_counter(static_cast<uint32_t>(1 + i)))
+      full.push_back({manifest_.maps[i].name, map_capacity_[i], dropped});
+  return full;
 }
 
 }  // namespace sonde::runtime

@@ -40,6 +40,14 @@ class Session {
   Status run_end();                     // runs END and consumes its records
   void print_maps();                    // every map, sorted by name
   uint64_t lost_events() const;
+  // Maps that refused new keys because they were full, with how many
+  // updates the BPF side dropped (counted per map; manifest.h, lost_map).
+  struct FullMap {
+    std::string name;
+    size_t capacity = 0;
+    uint64_t dropped = 0;
+  };
+  std::vector<FullMap> full_maps() const;
 
   int probe_count() const { return static_cast<int>(manifest_.probes.size()); }
   const manifest::Manifest& manifest() const { return manifest_; }
@@ -56,6 +64,7 @@ class Session {
   bpf_program* program_of(const manifest::ProbeSpec& probe) const;
   Status run_kind(const char* kind);
   Error load_error(int err);
+  uint64_t loss_counter(uint32_t index) const;  // lost_map[index], 0 if absent
 
   const std::vector<uint8_t>& elf_;
   Output& out_;
@@ -63,7 +72,6 @@ class Session {
   std::vector<std::vector<FormatPiece>> formats_;  // per event, parsed once
   std::vector<int> map_fds_;                       // per manifest map
   std::vector<size_t> map_capacity_;               // max_entries, per manifest map
-  std::vector<bool> warned_full_;
   int ncpus_ = 1;
   std::vector<pid_t> pids_;  // -p/-c, from configure(); user-space probes attach to them only
   std::string verifier_detail_;

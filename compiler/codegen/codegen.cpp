@@ -78,7 +78,7 @@ codegen::Globals define_globals(BpfModule& module, codegen::Plan& plan, const ma
   globals.ringbuf_size = m.ringbuf_size;
   globals.events =
       module.define_map(m.ringbuf_map, BPF_MAP_TYPE_RINGBUF, m.ringbuf_size, nullptr, nullptr);
-  globals.lost = module.define_map(m.lost_map, BPF_MAP_TYPE_ARRAY, 1, module.debug_int(4, false),
+  globals.lost = module.define_map(m.lost_map, BPF_MAP_TYPE_ARRAY, 1 + plan.maps.size(), module.debug_int(4, false),
                                    module.debug_int(8, false));
   globals.config = module.define_config();
   if (scratch) {

@@ -6,6 +6,8 @@
 // libbpf relocates them to fds at load time.
 #include <linux/bpf.h>
 
+#include <cerrno>
+
 #include <utility>
 
 #include "compiler/codegen/lowering.h"
@@ -141,10 +143,27 @@ llvm::Value* Lowering::map_lookup(const MapPlan& map, llvm::Value* key) {
   return call_helper(BPF_FUNC_map_lookup_elem, b_.getPtrTy(), {map.global, key});
 }
 
+// A hash map at max_entries refuses new keys with -E2BIG: count the drop
+// (key 1 + map index of the loss counters) so user space can say so.
 void Lowering::map_update(const MapPlan& map, llvm::Value* key, llvm::Value* value,
                           uint64_t flags) {
-  call_helper(BPF_FUNC_map_update_elem, b_.getInt64Ty(),
-              {map.global, key, value, b_.getInt64(flags)});
+  llvm::Value* ret = call_helper(BPF_FUNC_map_update_elem, b_.getInt64Ty(),
+                                 {map.global, key, value, b_.getInt64(flags)});
+  when(b_.CreateICmpEQ(ret, b_.getInt64(-E2BIG)), [&] { count_loss(1 + map.index); });
+}
+
+// One key slot per program, made on first use (an entry-block alloca, so it
+// dominates every use): a temporary per map update would add 8 stack bytes
+// each to probes that already sit near the 512-byte limit.
+void Lowering::count_loss(uint32_t counter_index) {
+  if (!loss_key_) loss_key_ = stack_buffer(4, "loss_key", /*persistent=*/true);
+  b_.CreateAlignedStore(b_.getInt32(counter_index), loss_key_, llvm::Align(4));
+  llvm::Value* counter =
+      call_helper(BPF_FUNC_map_lookup_elem, b_.getPtrTy(), {globals_.lost, loss_key_});
+  when(b_.CreateIsNotNull(counter), [&] {
+    b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, counter, b_.getInt64(1), llvm::MaybeAlign(8),
+                       llvm::AtomicOrdering::Monotonic);
+  });
 }
 
 void Lowering::map_delete(const MapPlan& map, llvm::Value* key) {
@@ -173,14 +192,7 @@ void Lowering::emit_event(int index, const std::function<void(llvm::Value*)>& fi
 
   // The ring is full: count the loss atomically (user space reports it).
   b_.SetInsertPoint(lost_bb);
-  llvm::Value* zero_key = stack_buffer(4, "lost_key");
-  b_.CreateAlignedStore(b_.getInt32(0), zero_key, llvm::Align(4));
-  llvm::Value* counter =
-      call_helper(BPF_FUNC_map_lookup_elem, b_.getPtrTy(), {globals_.lost, zero_key});
-  when(b_.CreateIsNotNull(counter), [&] {
-    b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, counter, b_.getInt64(1), llvm::MaybeAlign(8),
-                       llvm::AtomicOrdering::Monotonic);
-  });
+  count_loss(0);
   b_.CreateBr(done_bb);
 
   b_.SetInsertPoint(ok_bb);

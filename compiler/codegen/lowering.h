@@ -62,6 +62,9 @@ class Lowering {
   llvm::Value* map_lookup(const MapPlan& map, llvm::Value* key);
   void map_update(const MapPlan& map, llvm::Value* key, llvm::Value* value, uint64_t flags);
   void map_delete(const MapPlan& map, llvm::Value* key);
+  // Atomically adds one to loss counter `counter_index` (manifest.h,
+  // `lost_map`): 0 for ring-buffer records, 1 + i for map i's dropped keys.
+  void count_loss(uint32_t counter_index);
   // Reserves event `index`'s record, lets `fill` write it (the id is
   // written here), and submits with the wake-up policy. Counts a lost
   // record when the ring is full.
@@ -147,6 +150,7 @@ class Lowering {
   llvm::Value* ctx_arg_;
   std::map<std::string, llvm::Value*> variables_;
   std::vector<llvm::Value*> temporaries_;  // of the statements being lowered
+  llvm::Value* loss_key_ = nullptr;         // count_loss()'s key slot
   llvm::Value* target_ = nullptr;          // see string_result()
   uint32_t target_size_ = 0;
   // Scratch mode: the value's address, the block from which it is known

@@ -85,6 +85,8 @@ TEST(CodegenObject, CountByKeyHasBtfMapsAndSections) {
   ASSERT_NE(lost, nullptr);
   EXPECT_EQ(bpf_map__type(lost), BPF_MAP_TYPE_ARRAY);
   EXPECT_EQ(bpf_map__value_size(lost), 8u);
+  // Key 0 counts lost records, key 1 + i map i's refused keys (manifest.h).
+  EXPECT_EQ(bpf_map__max_entries(lost), 1u + obj.manifest.maps.size());
 
   bpf_program* prog = bpf_object__find_program_by_name(o.get(), "probe_0_0");
   ASSERT_NE(prog, nullptr);

@@ -1,6 +1,3 @@
-// KNOWN DEFECT (issue 9, open): text output does not yet neutralise control
-// bytes in traced strings; the three Text* tests below show it and are
-// disabled until runtime/output_text escapes traced strings.
 // Property tests: strings read from a traced process are arbitrary bytes, and
 // must never be able to forge or corrupt sonde's output.
 //
@@ -25,6 +22,7 @@
 #include "runtime/maps.h"
 #include "runtime/output.h"
 #include "runtime/printf_format.h"
+#include "runtime/terminal_safe.h"
 
 namespace sonde::runtime {
 namespace {
@@ -119,6 +117,21 @@ std::string terminal_hazard(const std::string& text) {
   return {};
 }
 
+// Undoes terminal_safe() for an input without backslashes: every \xNN
+// back to its byte. Shows that nothing is dropped or reordered.
+std::string unescape_hex(const std::string& shown) {
+  std::string out;
+  for (size_t i = 0; i < shown.size(); ++i) {
+    if (shown[i] == '\\' && i + 3 < shown.size() && shown[i + 1] == 'x') {
+      out += static_cast<char>(std::stoi(shown.substr(i + 2, 2), nullptr, 16));
+      i += 3;
+    } else {
+      out += shown[i];
+    }
+  }
+  return out;
+}
+
 std::vector<uint8_t> record_with(const std::string& s, uint32_t offset) {
   std::vector<uint8_t> rec(offset + kStrSize, 0);
   std::memcpy(rec.data() + offset, s.data(), std::min<size_t>(s.size(), kStrSize - 1));
@@ -128,10 +141,10 @@ std::vector<uint8_t> record_with(const std::string& s, uint32_t offset) {
 // printf("%s\n", <traced string>) through the text or JSON driver.
 std::string printf_output(OutputFormat format, const std::string& traced) {
   std::vector<uint8_t> rec = record_with(traced, 8);
-  std::string text = format_printf(parse_format("%s\n"), {Field{"0", FieldKind::String, 8, kStrSize}},
-                                   rec.data(), rec.size());
   std::ostringstream out, err;
-  make_output(format, out, err)->printf_text(text);
+  make_output(format, out, err)
+      ->printf_event(parse_format("%s\n"), {Field{"0", FieldKind::String, 8, kStrSize}}, rec.data(),
+                     rec.size());
   return out.str();
 }
 
@@ -170,7 +183,7 @@ std::string visible(const std::string& traced) { return traced.substr(0, kStrSiz
 
 // The attack in one example: a traced process names a file so that
 // printing it retitles the terminal and clears the screen.
-TEST(RuntimeEscape, DISABLED_TextNeutralisesATerminalTitleAndClearScreenAttack) {
+TEST(RuntimeEscape, TextNeutralisesATerminalTitleAndClearScreenAttack) {
   std::string attack = "a\x1b]0;owned\x07\x1b[2Jb";
   std::string out = printf_output(OutputFormat::Text, attack);
   EXPECT_EQ(out.find('\x1b'), std::string::npos) << hex(out);
@@ -179,7 +192,7 @@ TEST(RuntimeEscape, DISABLED_TextNeutralisesATerminalTitleAndClearScreenAttack) 
   EXPECT_NE(out.find("]0;owned"), std::string::npos) << "the harmless bytes are kept: " << out;
 }
 
-TEST(RuntimeEscape, DISABLED_TextPrintfNeverEmitsTerminalControls) {
+TEST(RuntimeEscape, TextPrintfNeverEmitsTerminalControls) {
   std::mt19937 rng(seed());
   for (int i = 0; i < kRounds; ++i) {
     std::string traced = random_bytes(rng, 80);
@@ -190,7 +203,7 @@ TEST(RuntimeEscape, DISABLED_TextPrintfNeverEmitsTerminalControls) {
   }
 }
 
-TEST(RuntimeEscape, DISABLED_TextMapKeysAndValuesNeverEmitTerminalControls) {
+TEST(RuntimeEscape, TextMapKeysAndValuesNeverEmitTerminalControls) {
   std::mt19937 rng(seed() + 1);
   for (int i = 0; i < kRounds; ++i) {
     std::string traced = random_bytes(rng, 80);
@@ -211,6 +224,92 @@ TEST(RuntimeEscape, TextLeavesPrintableAsciiAlone) {
     EXPECT_EQ(printf_output(OutputFormat::Text, s), s + "\n");
     EXPECT_EQ(map_text(string_keyed_count(), keyed_data(s)), "@k[" + s + "]: 1\n");
     EXPECT_EQ(map_text(string_valued(), valued_data(s)), "@v: " + s + "\n");
+  }
+}
+
+TEST(RuntimeEscape, TerminalSafeNeverEmitsControlsAndLosesNoByte) {
+  std::mt19937 rng(seed() + 5);
+  for (int i = 0; i < kRounds; ++i) {
+    std::string traced = random_bytes(rng, 80);
+    std::string shown = terminal_safe(traced);
+    ASSERT_EQ(terminal_hazard(shown), "") << "seed " << seed() + 5 << ", bytes: " << hex(traced);
+    if (traced.find('\\') != std::string::npos) continue;
+    ASSERT_EQ(unescape_hex(shown), traced) << "seed " << seed() + 5 << ", bytes: " << hex(traced);
+  }
+}
+
+TEST(RuntimeEscape, TerminalSafeKeepsValidPrintableUtf8Exactly) {
+  std::mt19937 rng(seed() + 6);
+  for (int i = 0; i < kRounds; ++i) {
+    std::string text = random_utf8(rng, 15);
+    if (!terminal_hazard(text).empty()) continue;  // holds a control: escaped, rightly
+    ASSERT_EQ(terminal_safe(text), text) << "seed " << seed() + 6 << ", bytes: " << hex(text);
+  }
+}
+
+TEST(RuntimeEscape, TerminalSafeEscapesEachKindOfHazard) {
+  EXPECT_EQ(terminal_safe("a\x1b[2Jb"), "a\\x1b[2Jb");             // ESC (C0)
+  EXPECT_EQ(terminal_safe("\a\b\r\x7f"), "\\x07\\x08\\x0d\\x7f");   // BEL BS CR DEL
+  EXPECT_EQ(terminal_safe("x\xc2\x9b" "31m"), "x\\xc2\\x9b31m");          // CSI as UTF-8 U+009B
+  EXPECT_EQ(terminal_safe("\x9b"), "\\x9b");                            // raw 8-bit CSI
+  EXPECT_EQ(terminal_safe("\xc0\x80"), "\\xc0\\x80");                   // overlong NUL
+  EXPECT_EQ(terminal_safe("\xed\xa0\x80"), "\\xed\\xa0\\x80");          // a surrogate
+  EXPECT_EQ(terminal_safe("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // past U+10FFFF
+  EXPECT_EQ(terminal_safe("\xe2\x82"), "\\xe2\\x82");                   // truncated
+  EXPECT_EQ(terminal_safe("tab\tnl\n"), "tab\tnl\n");
+  EXPECT_EQ(terminal_safe("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+}
+
+// The script author's own escapes in the format string are theirs to use;
+// only the traced argument is neutralised. %c arguments are traced too.
+TEST(RuntimeEscape, TextKeepsTheFormatStringsOwnEscapes) {
+  std::vector<uint8_t> rec = record_with("\x1b[2J", 8);
+  rec.resize(8 + kStrSize + 8, 0);
+  rec[8 + kStrSize] = 0x1b;
+  std::vector<Field> args = {Field{"0", FieldKind::String, 8, kStrSize},
+                             Field{"1", FieldKind::Int, 8 + kStrSize, 8}};
+  std::ostringstream out, err;
+  make_output(OutputFormat::Text, out, err)
+      ->printf_event(parse_format("\x1b[31m%s%c\x1b[0m\n"), args, rec.data(), rec.size());
+  EXPECT_EQ(out.str(), "\x1b[31m\\x1b[2J\\x1b\x1b[0m\n");
+}
+
+TEST(RuntimeEscape, TextPrintfWidthAndPrecisionApplyAroundTheEscaping) {
+  std::vector<uint8_t> rec = record_with("ab\x1b" "cd\xe2\x82\xac", 8);
+  std::vector<Field> args = {Field{"0", FieldKind::String, 8, kStrSize}};
+  auto text = [&](const char* format) {
+    std::ostringstream out, err;
+    make_output(OutputFormat::Text, out, err)->printf_event(parse_format(format), args, rec.data(), rec.size());
+    return out.str();
+  };
+  EXPECT_EQ(text("[%.3s]"), "[ab\\x1b]");            // precision clips the traced bytes
+  EXPECT_EQ(text("[%.6s]"), "[ab\\x1bcd\\xe2]");     // a clipped UTF-8 sequence is escaped
+  EXPECT_EQ(text("[%-12s]"), "[ab\\x1bcd\xe2\x82\xac ]");
+  EXPECT_EQ(text("[%14s]"), "[   ab\\x1bcd\xe2\x82\xac]");  // width pads the shown bytes
+}
+
+TEST(RuntimeEscape, TextRecordsAndTheTreeViewNeverEmitTerminalControls) {
+  manifest::EventSpec plain;
+  plain.kind = "record";
+  plain.name = "open";
+  plain.args = {Field{"path", FieldKind::String, 8, kStrSize}};
+  manifest::EventSpec span = plain;
+  span.name = "call";
+  span.args.push_back(Field{"__id", FieldKind::Uint, 8 + kStrSize, 8, "span.id"});
+  span.args.push_back(Field{"__parent", FieldKind::Uint, 16 + kStrSize, 8, "span.parent"});
+  std::mt19937 rng(seed() + 7);
+  for (int i = 0; i < kRounds / 10; ++i) {
+    std::string traced = random_bytes(rng, 80);
+    std::vector<uint8_t> rec = record_with(traced, 8);
+    rec.resize(24 + kStrSize, 0);
+    rec[8 + kStrSize] = 1;  // span id 1, parent 0: a root that closes at once
+    std::ostringstream out, err;
+    auto text = make_output(OutputFormat::Text, out, err);
+    text->record(plain, rec.data(), rec.size());
+    text->record(span, rec.data(), rec.size());
+    text->exit_banner();
+    ASSERT_NE(out.str().find("call"), std::string::npos) << out.str();
+    ASSERT_EQ(terminal_hazard(out.str()), "") << "seed " << seed() + 7 << ", bytes: " << hex(traced);
   }
 }
 

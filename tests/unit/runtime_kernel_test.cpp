@@ -164,8 +164,8 @@ TEST(RuntimeKernel, LostRecordsAndFullMapsAreReported) {
   ASSERT_LT(printed, 100u);
   EXPECT_EQ(out, repeat("x\n", static_cast<int>(printed)) +
                      "\n\n@full[0]: 0\n@full[1]: 1\n@full[2]: 2\n@full[3]: 3\n");
-  EXPECT_EQ(err, "WARNING: map @full is full (4 entries): new keys were dropped\n"
-                 "WARNING: " + std::to_string(100 - printed) + " events lost (ring buffer full)\n");
+  EXPECT_EQ(err, "WARNING: " + std::to_string(100 - printed) + " events lost (ring buffer full)\n"
+                 "WARNING: map @full is full (4 entries): 6 updates of new keys were dropped\n");
 }
 
 TEST(RuntimeKernel, VerifierRejectionNamesTheProbeAndShowsTheLog) {

@@ -204,7 +204,7 @@ TEST(RuntimeOutput, DriversShapeEventsLikeBpftrace) {
   std::ostringstream out, err;
   auto text_out = make_output(OutputFormat::Text, out, err);
   text_out->attached(1);
-  text_out->printf_text("hi\n");
+  text_out->printf_event(parse_format("hi\n"), {}, nullptr, 0);
   text_out->exit_banner();
   text_out->lost_events(3);
   EXPECT_EQ(err.str(), "Attaching 1 probe...\nWARNING: 3 events lost (ring buffer full)\n");
@@ -213,7 +213,7 @@ TEST(RuntimeOutput, DriversShapeEventsLikeBpftrace) {
   std::ostringstream jout, jerr;
   auto json_out = make_output(OutputFormat::Json, jout, jerr);
   json_out->attached(2);
-  json_out->printf_text("a \"q\"\n");
+  json_out->printf_event(parse_format("a \"q\"\n"), {}, nullptr, 0);
   json_out->time_text("04\n");
   json_out->exit_banner();
   json_out->lost_events(3);

@@ -1,6 +1,7 @@
 // Fills a one-page ring buffer from BEGIN (nothing consumes while a program
 // runs), so a known number of records is lost and counted in sonde_lost; and
-// fills a 4-entry map, so the runtime warns that it is full.
+// fills a 4-entry map, counting each refused key in sonde_lost[1 + map
+// index] as compiled scripts do, so the runtime warns how many it dropped.
 //   BEGIN { unroll(100) { printf("x\n"); } $i = 0; unroll(10) { @full[$i] = $i; $i++ } }
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -17,7 +18,7 @@ struct {
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, 1);
+  __uint(max_entries, 2);
   __type(key, u32);
   __type(value, u64);
 } sonde_lost SEC(".maps");
@@ -47,7 +48,13 @@ int probe_0_0(void* ctx) {
     rec->id = 0;
     bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
   }
-  for (u64 k = 0; k < 10; k++) bpf_map_update_elem(&m_full, &k, &k, BPF_ANY);
+  for (u64 k = 0; k < 10; k++) {
+    if (bpf_map_update_elem(&m_full, &k, &k, BPF_ANY) == -7 /* -E2BIG */) {
+      u32 full = 1;
+      u64* dropped = bpf_map_lookup_elem(&sonde_lost, &full);
+      if (dropped) __sync_fetch_and_add(dropped, 1);
+    }
+  }
   return 0;
 }
 
