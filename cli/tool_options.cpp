@@ -23,7 +23,11 @@ bool parse_declaration(const std::string& line, ToolParam& p) {
   for (int slot : p.slots)
     if (slot < 1) return false;
   if (w[i][0] == '-') p.option = w[i++];
-  if (i < w.size() && w[i] == "flag") return p.flag = !p.option.empty(), p.flag;
+  if (i < w.size() && w[i] == "flag") {
+    p.flag = !p.option.empty();
+    if (i + 1 < w.size()) p.flag_value = w[i + 1];
+    return p.flag && i + 2 >= w.size();
+  }
   if (i >= w.size()) return false;
   p.name = w[i++];
   if (i < w.size() && w[i] == "probe") p.probe = true, ++i;
@@ -106,7 +110,7 @@ bool map_tool_args(const ToolSpec& spec, const std::vector<std::string>& options
     if (!p) return error = "unknown option '" + options[i] + "'", false;
     given[p] = true;
     if (p->flag) {
-      slots[p->slots[0]] = "1";
+      slots[p->slots[0]] = p->flag_value.empty() ? "1" : p->flag_value;
       continue;
     }
     std::string value;
@@ -126,8 +130,10 @@ bool map_tool_args(const ToolSpec& spec, const std::vector<std::string>& options
   if (next < positional.size()) return error = "unexpected argument '" + positional[next] + "'", false;
   for (const ToolParam& p : spec.params) {
     if (given[&p]) continue;
-    if (p.flag) slots[p.slots[0]] = "0";
-    else if (p.has_default) {
+    if (p.flag) {
+      if (p.flag_value.empty()) slots[p.slots[0]] = "0";
+    } else if (p.has_default) {
+      if (slots.count(p.slots[0])) continue;  // another option of the same $N was given
       if (!assign(p, p.default_value, slots, error)) return false;
     } else
       return error = "missing " + (p.option.empty() ? p.name : p.option + " " + p.name), false;

@@ -7,6 +7,8 @@
 //   //! $1 PATTERN probe          a positional argument (required: no default)
 //   //! $2 -i SECS = 0            an option with a value, default "0"
 //   //! $3 -L flag                an option without a value: "1" if given, else "0"
+//   //! $1 --flow flag 0ns        an option without a value that puts "0ns" in $1
+//                                  when given and leaves $1 alone otherwise
 //   //! $4 $5 $6 -C SPEC probe = ""  a probe spec: $4 the attach point, $5 its
 //                                  value, $6 its tracepoint field (translate_probe)
 //   //! $6 MIN = 0                an optional positional argument
@@ -25,6 +27,7 @@ struct ToolParam {
   std::string option;         // "-i"; empty for a positional argument
   std::string name;           // SECS, PATTERN: for messages
   bool flag = false;          // takes no value
+  std::string flag_value;     // what a flag puts in its $N ("" : "1", or "0" when absent)
   bool probe = false;         // the value is a probe spec
   bool has_default = false;
   std::string default_value;

@@ -772,6 +772,21 @@ TEST(PhpIo, Defect10_EventsInOrderAndCallsWithoutIoFilteredInTheKernel) {
   remove_tree(dir);
 }
 
+// --flow shows every PHP call, nested as called, I/O or not (like uflow).
+TEST(PhpIo, FlowShowsEveryCallNestedAsCalled) {
+  REQUIRE_PHP();
+  START_PHP_IO(php_io, std::vector<std::string>{"--flow"});
+  pid_t pid = run_php({php_fixture("flow.php")}).pid;
+  PhpIoReport report = stop_php_io(php_io);
+
+  std::map<std::string, CallRecord> by_name;
+  for (const CallRecord& c : report.calls_of(pid)) by_name[c.function] = c;
+  ASSERT_EQ(by_name.size(), 4u) << "main, Shop::buy, Shop::price, helper";
+  EXPECT_EQ(by_name["Shop::buy"].parent, by_name["main"].id);
+  EXPECT_EQ(by_name["Shop::price"].parent, by_name["Shop::buy"].id);
+  EXPECT_EQ(by_name["helper"].parent, by_name["Shop::price"].id);
+}
+
 // 11. It cut strings at 80 bytes. php-io keeps a 118-byte Class::method and
 // a file path over 100 bytes whole, by default (its `config = { max_strlen
 // = 256 }`).

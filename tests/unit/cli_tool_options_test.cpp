@@ -48,6 +48,21 @@ TEST(CliToolOptions, OptionsAndDefaultsFillTheirSlots) {
   EXPECT_EQ(map({"-i3"}, {"u:/bin/x:tick"}), (std::vector<std::string>{"usdt:/bin/x:tick", "3", "0", "", "", "-5", ""}));
 }
 
+// php-io's shape: an optional positional and a flag that fills the same $N.
+TEST(CliToolOptions, FlagWithAValueSharesItsSlotWithAnOptionalArgument) {
+  ToolSpec spec = read_tool_spec("// x\n//! $1 MIN = \"\"\n//! $1 --flow flag 0ns\nBEGIN { }\n");
+  ASSERT_EQ(spec.error, "");
+  auto mapped = [&](const std::vector<std::string>& options, const std::vector<std::string>& positional) {
+    std::vector<std::string> params;
+    std::string error;
+    EXPECT_TRUE(map_tool_args(spec, options, positional, params, error)) << error;
+    return params;
+  };
+  EXPECT_EQ(mapped({}, {}), (std::vector<std::string>{""}));
+  EXPECT_EQ(mapped({"--flow"}, {}), (std::vector<std::string>{"0ns"}));
+  EXPECT_EQ(mapped({}, {"5ms"}), (std::vector<std::string>{"5ms"}));
+}
+
 TEST(CliToolOptions, ErrorsNameTheArgument) {
   std::string error;
   map({}, {}, &error);
