@@ -47,11 +47,20 @@ std::unique_ptr<Output> make_output(OutputFormat format, std::ostream& out, std:
 
 // The text of one map as bpftrace prints it (exposed for tests).
 std::string map_text(const manifest::MapSpec& spec, const MapData& data);
+
+// Text output (output_text.cpp) prints maps with `map_lines` (map_text;
+// folded output: map_folded_or_text) after bpftrace's two blank lines, or
+// none (folded output is piped into flame graph tools).
+using MapFormatter = std::string (*)(const manifest::MapSpec&, const MapData&);
+std::unique_ptr<Output> make_text_output(std::ostream& out, std::ostream& err, MapFormatter map_lines = map_text,
+                                         bool blank_lines = true);
 // One hist/lhist row's bucket lines with bars.
 std::string hist_text(const manifest::MapSpec& spec, const MapRow& row);
 // One map whose key holds a stack, in folded form (`root;...;leaf value`
 // per key; runtime/output_folded.cpp).
 std::string map_folded(const manifest::MapSpec& spec, const MapData& data);
+// map_folded for a map keyed by a stack with plain values, map_text otherwise.
+std::string map_folded_or_text(const manifest::MapSpec& spec, const MapData& data);
 // The JSON line of one map, without the trailing newline; empty for an empty map.
 std::string map_json(const manifest::MapSpec& spec, const MapData& data);
 

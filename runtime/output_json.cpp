@@ -131,12 +131,9 @@ std::string map_json(const manifest::MapSpec& spec, const MapData& data) {
          ": " + body + "}}";
 }
 
-std::unique_ptr<Output> make_text_output(std::ostream& out, std::ostream& err);
-std::unique_ptr<Output> make_folded_output(std::ostream& out, std::ostream& err);
-
 std::unique_ptr<Output> make_output(OutputFormat format, std::ostream& out, std::ostream& err) {
   if (format == OutputFormat::Json) return std::make_unique<JsonOutput>(out, err);
-  if (format == OutputFormat::Folded) return make_folded_output(out, err);
+  if (format == OutputFormat::Folded) return make_text_output(out, err, map_folded_or_text, false);
   return make_text_output(out, err);
 }
 

@@ -29,7 +29,8 @@ std::string row_name(const manifest::MapSpec& spec, const MapRow& row) {
 
 class TextOutput : public Output {
  public:
-  TextOutput(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
+  TextOutput(std::ostream& out, std::ostream& err, MapFormatter map_lines, bool blank_lines)
+      : out_(out), err_(err), map_lines_(map_lines), blank_lines_(blank_lines) {}
   void attached(int probes) override {
     err_ << "Attaching " << probes << (probes == 1 ? " probe...\n" : " probes...\n");
     err_.flush();
@@ -45,10 +46,8 @@ class TextOutput : public Output {
       if (v.is_string) v.text = terminal_safe(v.text);
     out_ << records_.add(spec, std::move(values));
   }
-  void exit_banner() override { out_ << records_.finish() << "\n\n"; }
-  void map(const manifest::MapSpec& spec, const MapData& data) override {
-    out_ << map_text(spec, data);
-  }
+  void exit_banner() override { out_ << records_.finish() << (blank_lines_ ? "\n\n" : ""); }
+  void map(const manifest::MapSpec& spec, const MapData& data) override { out_ << map_lines_(spec, data); }
   void lost_events(uint64_t count) override {
     err_ << "WARNING: " << count << " events lost (ring buffer full)\n";
   }
@@ -59,6 +58,8 @@ class TextOutput : public Output {
  private:
   std::ostream& out_;
   std::ostream& err_;
+  MapFormatter map_lines_;
+  bool blank_lines_;
   RecordText records_;
 };
 
@@ -104,8 +105,9 @@ std::string map_text(const manifest::MapSpec& spec, const MapData& data) {
   return out;
 }
 
-std::unique_ptr<Output> make_text_output(std::ostream& out, std::ostream& err) {
-  return std::make_unique<TextOutput>(out, err);
+std::unique_ptr<Output> make_text_output(std::ostream& out, std::ostream& err, MapFormatter map_lines,
+                                         bool blank_lines) {
+  return std::make_unique<TextOutput>(out, err, map_lines, blank_lines);
 }
 
 }  // namespace sonde::runtime
