@@ -3,6 +3,7 @@
 // the process sees it). Printing happens at exit or on a printf, never on
 // the BPF hot path, so plain sorted vectors and binary search suffice.
 #include "runtime/symbolize.h"
+#include "support/elf_symbols.h"
 
 #include <cxxabi.h>
 #include <fcntl.h>
@@ -126,18 +127,10 @@ void read_build_id(Elf* elf, Elf_Scn* scn, ElfSymbols& out) {
 }
 
 void read_symbols(Elf* elf, Elf_Scn* scn, const GElf_Shdr& shdr, std::vector<Symbol>& out) {
-  Elf_Data* data = elf_getdata(scn, nullptr);
-  if (!data || shdr.sh_entsize == 0) return;
-  size_t count = shdr.sh_size / shdr.sh_entsize;
-  for (size_t i = 0; i < count; ++i) {
-    GElf_Sym sym;
-    if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
-    int type = GELF_ST_TYPE(sym.st_info);
-    if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_value == 0) continue;
-    const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+  for_each_function_symbol(elf, scn, shdr, [&](const GElf_Sym& sym, const char* name) {
     bool global = GELF_ST_BIND(sym.st_info) != STB_LOCAL;
-    if (name && *name) out.push_back({sym.st_value, sym.st_size, name, "", alias_rank(global, name)});
-  }
+    out.push_back({sym.st_value, sym.st_size, name, "", alias_rank(global, name)});
+  });
 }
 
 ElfSymbols load_elf(const std::string& path) {

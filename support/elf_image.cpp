@@ -7,6 +7,7 @@
 // "provider\0name\0args\0". When the binary was prelinked or its sections
 // moved, the pc is corrected by (actual .stapsdt.base - recorded base).
 #include "support/elf_image.h"
+#include "support/elf_symbols.h"
 
 #include <fcntl.h>
 #include <gelf.h>
@@ -49,20 +50,10 @@ Elf_Scn* find_section(Elf* elf, const char* wanted, GElf_Shdr* out) {
 
 void read_symbols(Elf* elf, Elf_Scn* scn, const GElf_Shdr& shdr,
                   std::map<std::string, Symbol>& out) {
-  Elf_Data* data = elf_getdata(scn, nullptr);
-  if (!data || shdr.sh_entsize == 0) return;
-  size_t count = shdr.sh_size / shdr.sh_entsize;
-  for (size_t i = 0; i < count; ++i) {
-    GElf_Sym sym;
-    if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
-    int type = GELF_ST_TYPE(sym.st_info);
-    if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_value == 0 ||
-        sym.st_shndx == SHN_UNDEF)
-      continue;
-    const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-    if (!name || !*name) continue;
+  for_each_function_symbol(elf, scn, shdr, [&](const GElf_Sym& sym, const char* name) {
+    if (sym.st_shndx == SHN_UNDEF) return;
     out.emplace(name, Symbol{name, sym.st_value, sym.st_size});  // .symtab read first wins
-  }
+  });
 }
 
 std::vector<Symbol> read_functions(Elf* elf) {
