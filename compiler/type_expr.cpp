@@ -129,7 +129,16 @@ Type TypeChecker::check_builtin(ast::Builtin& e) {
     diags_.error("E-type", e.range, "`args` must be followed by a field, like args.filename");
     return Type::none();
   }
-  return builtin_var_type(*var, options_.string_size);
+  Type type = builtin_var_type(*var, options_.string_size);
+  // `probe` and `func` are constants of the attach point: a long binary path
+  // must not cut them, so they are as long as the longest name needs.
+  if (probe_ && (e.name == "probe" || e.name == "func")) {
+    for (const auto& attach : probe_->attach) {
+      const std::string& text = e.name == "probe" ? attach.probe_name : attach.name;
+      type.size = std::max<uint32_t>(type.size, static_cast<uint32_t>(text.size() + 1));
+    }
+  }
+  return type;
 }
 
 // `args.f` must name a field of every tracepoint the probe expanded to; its

@@ -41,6 +41,22 @@ TEST(Uprobe, FuncNamesTheProbedFunction) {
   EXPECT_EQ(count_of(r.out, "<sondelib_square>\n"), 2u) << r.out;
 }
 
+// CI builds under deep paths: `probe` and `func` must hold the whole name
+// however long the binary's path is (they were cut at the 64-byte string size).
+TEST(Uprobe, ProbeNameIsWholeUnderALongPath) {
+  SONDE_REQUIRE_BPF();
+  std::string dir = temp_path("a-directory-name-long-enough-to-push-probe-names-past-64-bytes");
+  std::string binary = dir + "/toolkit_work";
+  ASSERT_EQ(run({"mkdir", "-p", dir}).exit_code, 0);
+  ASSERT_EQ(run({"cp", fixture("toolkit_work"), binary}).exit_code, 0);
+  RunResult r = sonde({"-c", binary, "-e",
+                       "uprobe:" + binary + ":toolkit_leaf { @[probe, func] = count(); }"});
+  run({"rm", "-rf", dir});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@[uprobe:" + binary + ":toolkit_leaf, toolkit_leaf]: 20\n"),
+            std::string::npos) << r.out;
+}
+
 TEST(Uprobe, LibcByShortNameReturnsThePid) {
   SONDE_REQUIRE_BPF();
   RunResult r = sonde({"-c", lib_app() + " 1", "-e",
