@@ -92,6 +92,61 @@ class Records : public Visitor {
   std::map<std::string, EmitCall*> first_;
 };
 
+// Map value units, in `syscall:` probes only (core probes keep bpftrace's
+// raw numbers): `@t[k] = sum(elapsed)`, or of a variable assigned a
+// duration earlier in the probe, makes @t a duration map, shown as "12.4us"
+// in text output (JSON stays in ns). Aggregations that disagree, or a plain
+// assignment to the map anywhere, leave it without a unit. Variables are
+// followed in program order within a probe, which is all a unit needs:
+// `$latency = elapsed; ... sum($latency)`.
+class MapUnits : public Visitor {
+ public:
+  using Visitor::visit;
+  void visit(Probe& p) override {
+    vars_.clear();
+    in_syscall_probe_ = !p.attach_points.empty() &&
+                        std::all_of(p.attach_points.begin(), p.attach_points.end(),
+                                    [](const AttachPoint& ap) { return ap.provider == "syscall"; });
+    Visitor::visit(p);
+  }
+  void visit(Assign& s) override {
+    Visitor::visit(s);
+    if (s.target->kind == ExprKind::Variable) {
+      vars_[static_cast<Variable&>(*s.target).name] = s.compound ? "" : unit_of(*s.value);
+      return;
+    }
+    if (s.target->kind != ExprKind::MapAccess) return;
+    const std::string& map = static_cast<MapAccess&>(*s.target).name;
+    std::string unit;
+    if (s.value->kind == ExprKind::Call) {
+      auto& call = static_cast<Call&>(*s.value);
+      bool carries = call.name == "sum" || call.name == "avg" || call.name == "min" ||
+                     call.name == "max" || call.name == "stats";
+      if (carries && call.args.size() == 1 && in_syscall_probe_) unit = unit_of(*call.args[0]);
+    }
+    auto [it, first] = units_.emplace(map, unit);
+    if (!first && it->second != unit) it->second.clear();
+  }
+  std::map<std::string, std::string> settled() const {
+    std::map<std::string, std::string> out;
+    for (const auto& [map, unit] : units_)
+      if (!unit.empty()) out[map] = unit;
+    return out;
+  }
+
+ private:
+  std::string unit_of(const Expr& e) const {
+    if (e.kind == ExprKind::Variable) {
+      auto it = vars_.find(static_cast<const Variable&>(e).name);
+      return it == vars_.end() ? "" : it->second;
+    }
+    return inferred_unit(e);
+  }
+  bool in_syscall_probe_ = false;
+  std::map<std::string, std::string> vars_;
+  std::map<std::string, std::string> units_;
+};
+
 }  // namespace
 
 bool lower_records(Context& ctx, Diagnostics& diags) {
@@ -99,6 +154,9 @@ bool lower_records(Context& ctx, Diagnostics& diags) {
   for (SpanDecl& span : ctx.program.spans) settle_fields(span.fields, span.values, diags);
   Records records(ctx.program, diags);
   records.walk(ctx.program);
+  MapUnits units;
+  units.walk(ctx.program);
+  ctx.program.map_units = units.settled();
   return diags.error_count() == errors;
 }
 

@@ -65,6 +65,13 @@ class TextOutput : public Output {
 
 }  // namespace
 
+// A map value in the map's unit when it has one (`sum(elapsed)` in a
+// syscall probe: "12.4us"), else the number bpftrace would print.
+std::string value_text(const manifest::MapSpec& spec, int64_t value) {
+  if (spec.value.unit.empty()) return std::to_string(value);
+  return record_value_text(spec.value, RecordValue{false, value, {}});
+}
+
 std::string hist_text(const manifest::MapSpec& spec, const MapRow& row) {
   uint64_t first = 0, last = 0, peak = 0;
   bool any = false;
@@ -96,7 +103,10 @@ std::string map_text(const manifest::MapSpec& spec, const MapData& data) {
       out += row_name(spec, row) + ": \n" + hist_text(spec, row) + "\n";
     } else if (spec.kind == "stats") {
       out += row_name(spec, row) + ": count " + std::to_string(row.count) + ", average " +
-             std::to_string(row_average(row)) + ", total " + std::to_string(row.total) + "\n";
+             value_text(spec, row_average(row)) + ", total " + value_text(spec, row.total) + "\n";
+    } else if (!spec.value.unit.empty() && spec.kind != "value") {
+      int64_t value = spec.kind == "avg" ? row_average(row) : row.value;
+      out += row_name(spec, row) + ": " + value_text(spec, value) + "\n";
     } else {
       out += row_name(spec, row) + ": " + terminal_safe(row_value_text(spec, row)) + "\n";
     }

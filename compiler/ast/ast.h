@@ -7,6 +7,7 @@
 // only cares about calls overrides visit(Call&) and nothing else.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -285,6 +286,9 @@ struct Program {
   std::vector<SyscallSetDecl> syscall_sets;
   std::vector<SpanDecl> spans;
   std::vector<ConfigSetting> config;
+  // "@t" → "duration": a map whose aggregated values all carry that unit
+  // (compiler/lower_records.cpp); text output shows its values in it.
+  std::map<std::string, std::string> map_units;
 };
 
 // Owns every node. Nodes are never freed individually.

@@ -179,6 +179,10 @@ Plan make_plan(const CheckedProgram& program) {
   int index = 0;
   for (const auto& [name, info] : program.maps) {
     MapPlan map = plan_map(info, index++, taken);
+    if (program.program) {
+      auto unit = program.program->map_units.find(name);
+      if (unit != program.program->map_units.end()) map.spec.value.unit = unit->second;
+    }
     taken.push_back(map.spec.elf_name);
     plan.maps.emplace(name, std::move(map));
   }

@@ -279,6 +279,20 @@ TEST(CheckDecl, RecordUnitsAndShapes) {
   EXPECT_FALSE(typed->checked.has_value());
 }
 
+// Aggregations of `elapsed` in syscall probes carry the duration unit to the
+// map (through a variable too); core probes and mixed maps keep raw numbers.
+TEST(CheckDecl, MapUnitsFollowElapsedInSyscallProbes) {
+  auto r = lower(
+      "syscall:read { $l = elapsed; @t[comm] = sum($l); @a = avg(elapsed); @n = count();\n"
+      "  @mixed = sum($l); @mixed = sum(retval); $l = 1; @after = sum($l); }\n"
+      "tracepoint:syscalls:sys_enter_read { @core = sum(nsecs - 1); }");
+  EXPECT_CLEAN(r);
+  const auto& units = r->ctx.program.map_units;
+  EXPECT_EQ(units.count("@t") ? units.at("@t") : "", "duration");
+  EXPECT_EQ(units.count("@a") ? units.at("@a") : "", "duration");
+  for (const char* plain : {"@n", "@mixed", "@after", "@core"}) EXPECT_EQ(units.count(plain), 0u) << plain;
+}
+
 // ------------------------------------------------------------ documentation
 
 // Every ```sonde example of docs/language.md's declarative section compiles

@@ -116,6 +116,20 @@ TEST(RuntimeOutput, AvgAndStatsAreFollowedByABlankLine) {
             R"({"type": "stats", "data": {"@s": {"count": 2, "average": 5, "total": 11}}})");
 }
 
+// A map with a unit (sum(elapsed) in a syscall probe) reads in that unit in
+// text; JSON keeps the raw nanoseconds.
+TEST(RuntimeOutput, DurationMapsPrintDurationsInTextOnly) {
+  MapSpec t = agg("@t", "sum", {str_key()});
+  t.value.unit = "duration";
+  std::vector<RawEntry> raw = {{str_bytes("php", 8), u64s({12000, 400})}};
+  EXPECT_EQ(text(t, raw), "@t[php]: 12.4us\n");
+  EXPECT_EQ(map_json(t, fold_map(t, raw, kCpus)), R"({"type": "map", "data": {"@t": {"php": 12400}}})");
+  MapSpec s = agg("@s", "stats");
+  s.value.unit = "duration";
+  EXPECT_EQ(text(s, {{u64s({0}), u64s({1, 3000000, 1, 5000000})}}),
+            "@s: count 2, average 4.00ms, total 8.00ms\n\n");
+}
+
 TEST(RuntimeOutput, MinMaxSkipCpusThatNeverWrote) {
   MapSpec mn = agg("@mi", "min"), mx = agg("@m", "max");
   // CPU 0 holds -3 (set), CPU 1 a stale 0 that was never set.
