@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -199,10 +200,15 @@ bool Session::has_user_stacks() const {
 StopReason Session::poll(const std::function<bool()>& should_stop) {
   // Records are submitted with BPF_RB_NO_WAKEUP, so epoll may never fire:
   // the bounded wait plus an explicit consume each round picks them up.
+  auto next_loss_check = std::chrono::steady_clock::now();
   while (!exited_) {
     // The targets' maps, kept for symbolizing their user stacks after they exit.
     if (has_user_stacks())
       for (pid_t pid : pids_) remember_process(pid);
+    if (std::chrono::steady_clock::now() >= next_loss_check) {
+      warn_losses_so_far();
+      next_loss_check = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    }
     ring_buffer__poll(ring_.get(), kPollTimeoutMs);
     if (!exited_) ring_buffer__consume(ring_.get());
     out_.flush();
@@ -286,6 +292,25 @@ uint64_t Session::loss_counter(uint32_t index) const {
 }
 
 uint64_t Session::lost_events() const { return loss_counter(0); }
+
+// A long trace that loses data should say so when it starts, not only at
+// exit: at most once a second for events, once per full map.
+void Session::warn_losses_so_far() {
+  uint64_t lost = lost_events();
+  if (lost > lost_warned_) {
+    out_.warning("events are being lost (ring buffer full): " + std::to_string(lost) +
+                 " so far; the total is reported at exit");
+    lost_warned_ = lost;
+  }
+  full_warned_.resize(map_fds_.size(), false);
+  for (size_t i = 0; i < map_fds_.size(); ++i) {
+    if (full_warned_[i] || loss_counter(static_cast<uint32_t>(1 + i)) == 0) continue;
+    out_.warning("map " + manifest_.maps[i].name + " is full (" + std::to_string(map_capacity_[i]) +
+                 " entries): new keys are being dropped; the count is reported at exit");
+    full_warned_[i] = true;
+  }
+  out_.flush();
+}
 
 std::vector<Session::FullMap> Session::full_maps() const {
   std::vector<FullMap> full;

@@ -65,6 +65,7 @@ class Session {
   Status run_kind(const char* kind);
   Error load_error(int err);
   uint64_t loss_counter(uint32_t index) const;  // lost_map[index], 0 if absent
+  void warn_losses_so_far();  // during the trace; the totals come at exit
 
   const std::vector<uint8_t>& elf_;
   Output& out_;
@@ -77,6 +78,8 @@ class Session {
   std::string verifier_detail_;
   bool exited_ = false;      // an exit record arrived
   bool discarding_ = false;  // drop records (after exit, before END)
+  uint64_t lost_warned_ = 0;            // lost events last said during the trace
+  std::vector<bool> full_warned_;       // per manifest map: said it is full
   // Declared last so they are destroyed first: links and the ring buffer
   // go before the object that owns their programs and maps.
   ObjectPtr object_;
