@@ -44,6 +44,12 @@ bool lower_syscalls(ast::Context& ctx, Diagnostics& diags);
 bool lower_providers(ast::Context& ctx, Diagnostics& diags);
 bool lower_records(ast::Context& ctx, Diagnostics& diags);
 
+// Whether `args.NAME` at `ap` is a `str` argument of every provider probe
+// the attach point names (false when it names no provider). Such an
+// argument can be kept as its address: `__strptr(args.NAME)` lowers to the
+// pointer that `args.NAME` would read (argN, + the declared offset).
+bool is_provider_str_arg(const ast::Program& program, const ast::AttachPoint& ap, const std::string& name);
+
 // Deep copies with substitution live with the AST (compiler/ast/clone.h).
 using ast::clone_block;
 using ast::clone_expr;

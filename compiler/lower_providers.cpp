@@ -72,13 +72,17 @@ bool same_arg(const ArgUse& a, const ArgUse& b) {
   return a.index == b.index && a.arg->type == b.arg->type && a.arg->str_offset == b.arg->str_offset;
 }
 
+// The address a str argument's characters start at.
+Expr* str_address(Context& ctx, const ArgUse& use, SourceRange r) {
+  Expr* raw = ctx.make<Builtin>("arg" + std::to_string(use.index), r);
+  const ProviderArg& a = *use.arg;
+  return a.str_offset ? ctx.make<Binary>(BinaryOp::Add, raw, ctx.make<IntLiteral>(a.str_offset, r), r) : raw;
+}
+
 Expr* arg_expr(Context& ctx, const ArgUse& use, SourceRange r) {
   Expr* raw = ctx.make<Builtin>("arg" + std::to_string(use.index), r);
   const ProviderArg& a = *use.arg;
-  if (a.type == "str") {
-    Expr* ptr = a.str_offset ? ctx.make<Binary>(BinaryOp::Add, raw, ctx.make<IntLiteral>(a.str_offset, r), r) : raw;
-    return ctx.make<Call>("str", std::vector<Expr*>{ptr}, r);
-  }
+  if (a.type == "str") return ctx.make<Call>("str", std::vector<Expr*>{str_address(ctx, use, r)}, r);
   if (a.type == "int") return ctx.make<Cast>("int64", raw, r);
   if (a.type == "ptr" || a.type == "uint") return raw;
   return ctx.make<Cast>(a.type, raw, r);
@@ -115,7 +119,10 @@ void rewrite_args(Context& ctx, Probe& p, const std::vector<const ProviderProbe*
   std::map<std::string, ArgUse> uses;
   Substitute sub = [&](const Expr& e) -> Expr* {
     std::string name;
-    if (!is_args_field(e, &name)) return nullptr;
+    // __strptr(args.NAME), made by the span lowering: the str's address.
+    auto* call = e.kind == ExprKind::Call ? static_cast<const Call*>(&e) : nullptr;
+    bool address = call && call->name == "__strptr" && call->args.size() == 1;
+    if (!is_args_field(address ? *call->args[0] : e, &name)) return nullptr;
     std::optional<ArgUse> found;
     for (const ProviderProbe* probe : matched) {
       auto it = std::find_if(probe->args.begin(), probe->args.end(),
@@ -130,6 +137,7 @@ void rewrite_args(Context& ctx, Probe& p, const std::vector<const ProviderProbe*
       }
       found = use;
     }
+    if (found && address) return str_address(ctx, *found, e.range);
     return found ? arg_expr(ctx, *found, e.range) : nullptr;
   };
   p.predicate = clone_expr(ctx, p.predicate, sub);
@@ -177,6 +185,20 @@ void lower_probe(Context& ctx, Probe& p, const std::map<std::string, std::vector
 }
 
 }  // namespace
+
+bool is_provider_str_arg(const Program& program, const AttachPoint& ap, const std::string& name) {
+  std::string pattern;
+  const ProviderDecl* decl = provider_of(program, ap, pattern);
+  if (!decl) return false;
+  bool any = false;
+  for (const ProviderProbe& probe : decl->probes) {
+    if (fnmatch(pattern.c_str(), probe.name.c_str(), 0) != 0) continue;
+    auto it = std::find_if(probe.args.begin(), probe.args.end(), [&](const ProviderArg& a) { return a.name == name; });
+    if (it == probe.args.end() || it->type != "str") return false;
+    any = true;
+  }
+  return any;
+}
 
 bool lower_providers(Context& ctx, Diagnostics& diags) {
   int errors = diags.error_count();

@@ -21,6 +21,9 @@
 //           @__sp_N_depth[tid] = $__d + 1; }
 //   CLOSE /@__sp_N_depth[tid]/ { pop, compute durations, maybe emit, add the
 //           duration to the parent's children and pass the emit mark up }
+// A lazy field (provider str args and strcat of them) is kept as its args'
+// addresses, @__sp_N_p_F_J[tid,$__d] = argK (+ offset), and its strings are
+// read where it is used: the close record, span.F (see lazy_leaves).
 // Overflowed levels are pushed and popped but record nothing. Maps are
 // keyed by tid or (tid, depth) and named @__sp_* (not printed at exit).
 //
@@ -33,6 +36,7 @@
 // (unit "span.of"). These are hidden in text rows and top-level keys in JSON.
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 
 #include "compiler/lower.h"
 
@@ -64,6 +68,69 @@ struct Builder {
 };
 
 std::string m(const SpanDecl& s, const std::string& what) { return "@__sp_" + s.name + "_" + what; }
+
+// A lazy field's value is made only of provider str args (and strcat of
+// them): OPEN keeps each arg's address, and the strings are read where the
+// field is used — the close record, `span.F` in a `within` probe. Most spans
+// close unrecorded, and reading strings is most of an OPEN's cost.
+bool lazy_leaves(const Program& program, const SpanDecl& s, const Expr* e, std::vector<std::string>& leaves) {
+  std::string name;
+  if (is_args_field(*e, &name)) {
+    if (!is_provider_str_arg(program, s.open, name)) return false;
+    leaves.push_back(name);
+    return true;
+  }
+  if (e->kind != ExprKind::Call || static_cast<const Call*>(e)->name != "strcat") return false;
+  for (const Expr* part : static_cast<const Call*>(e)->args)
+    if (!lazy_leaves(program, s, part, leaves)) return false;
+  return true;
+}
+
+// Per field: the provider args it is read from, when lazy; empty otherwise.
+using FieldLeaves = std::vector<std::vector<std::string>>;
+
+FieldLeaves plan_fields(const Program& program, const SpanDecl& s) {
+  FieldLeaves plan;
+  for (const Expr* value : s.values) {
+    std::vector<std::string> leaves;
+    if (!lazy_leaves(program, s, value, leaves)) leaves.clear();
+    plan.push_back(std::move(leaves));
+  }
+  return plan;
+}
+
+std::string leaf_map(const SpanDecl& s, size_t field, size_t leaf) {
+  return m(s, "p_" + s.fields[field].name + "_" + std::to_string(leaf));
+}
+
+// The maps a span level keeps a field in.
+std::vector<std::string> field_maps(const SpanDecl& s, const FieldLeaves& plan, size_t field) {
+  if (plan[field].empty()) return {m(s, "f_" + s.fields[field].name)};
+  std::vector<std::string> out;
+  for (size_t j = 0; j < plan[field].size(); ++j) out.push_back(leaf_map(s, field, j));
+  return out;
+}
+
+// The lazy field's value rebuilt with each arg read from its kept address.
+Expr* read_lazy(Context& ctx, const SpanDecl& s, size_t field, const Expr* e, size_t& leaf,
+                const std::function<Expr*()>& depth, SourceRange r) {
+  if (is_args_field(*e)) {
+    Builder b{ctx, r};
+    return ctx.make<Call>("str", std::vector<Expr*>{b.map2(leaf_map(s, field, leaf++), depth())}, r);
+  }
+  std::vector<Expr*> parts;
+  for (const Expr* part : static_cast<const Call*>(e)->args) parts.push_back(read_lazy(ctx, s, field, part, leaf, depth, r));
+  return ctx.make<Call>("strcat", std::move(parts), r);
+}
+
+// Field `field` of the span level at `depth`.
+Expr* field_value(Context& ctx, const SpanDecl& s, const FieldLeaves& plan, size_t field,
+                  const std::function<Expr*()>& depth, SourceRange r) {
+  Builder b{ctx, r};
+  if (plan[field].empty()) return b.map2(m(s, "f_" + s.fields[field].name), depth());
+  size_t leaf = 0;
+  return read_lazy(ctx, s, field, s.values[field], leaf, depth, r);
+}
 
 // "threshold:10ms" → ns; false when malformed.
 bool parse_duration(const std::string& text, uint64_t& ns) {
@@ -131,13 +198,25 @@ Probe* open_probe(Context& ctx, const Program& program, const SpanDecl& s, const
   }
   body.push_back(b.set(b.var("$__d"), b.map1(m(s, "depth"))));
   std::vector<Stmt*> push{b.set(b.map2(m(s, "start"), b.var("$__d")), ctx.make<Builtin>("nsecs", b.r))};
-  push.push_back(b.set(b.map1("@__sp_seq"), b.bin(BinaryOp::Add, b.map1("@__sp_seq"), b.num(1))));
-  push.push_back(b.set(b.map2(m(s, "id"), b.var("$__d")),
-                       b.bin(BinaryOp::BitOr, b.bin(BinaryOp::Shl, b.tid(), b.num(32)), b.map1("@__sp_seq"))));
+  // Each map read is a hash lookup on every call: values needed twice go
+  // through variables.
+  push.push_back(b.set(b.var("$__seq"), b.bin(BinaryOp::Add, b.map1("@__sp_seq"), b.num(1))));
+  push.push_back(b.set(b.map1("@__sp_seq"), b.var("$__seq")));
+  push.push_back(b.set(b.var("$__id"), b.bin(BinaryOp::BitOr, b.bin(BinaryOp::Shl, b.tid(), b.num(32)), b.var("$__seq"))));
+  push.push_back(b.set(b.map2(m(s, "id"), b.var("$__d")), b.var("$__id")));
   push.push_back(b.set(b.map2(m(s, "parent"), b.var("$__d")), b.map1("@__sp_cur")));
-  push.push_back(b.set(b.map1("@__sp_cur"), b.map2(m(s, "id"), b.var("$__d"))));
-  for (size_t i = 0; i < s.fields.size(); ++i)
-    push.push_back(b.set(b.map2(m(s, "f_" + s.fields[i].name), b.var("$__d")), clone_expr(ctx, s.values[i], nullptr)));
+  push.push_back(b.set(b.map1("@__sp_cur"), b.var("$__id")));
+  FieldLeaves plan = plan_fields(program, s);
+  for (size_t i = 0; i < s.fields.size(); ++i) {
+    if (plan[i].empty()) {
+      push.push_back(b.set(b.map2(m(s, "f_" + s.fields[i].name), b.var("$__d")), clone_expr(ctx, s.values[i], nullptr)));
+      continue;
+    }
+    for (size_t j = 0; j < plan[i].size(); ++j) {
+      Expr* arg = ctx.make<FieldAccess>(ctx.make<Builtin>("args", b.r), plan[i][j], b.r);
+      push.push_back(b.set(b.map2(leaf_map(s, i, j), b.var("$__d")), ctx.make<Call>("__strptr", std::vector<Expr*>{arg}, b.r)));
+    }
+  }
   push.push_back(b.set(b.map2(m(s, "emit"), b.var("$__d")), b.num(0)));
   push.push_back(b.set(b.map2(m(s, "child"), b.var("$__d")), b.num(0)));
   std::vector<Stmt*> over{b.set(b.map1(m(s, "overflow")), b.bin(BinaryOp::Add, b.map1(m(s, "overflow")), b.num(1)))};
@@ -151,12 +230,13 @@ Probe* open_probe(Context& ctx, const Program& program, const SpanDecl& s, const
 }
 
 // The close record: depth, the fields, duration (inclusive) and self.
-Stmt* close_record(Context& ctx, Builder& b, const SpanDecl& s) {
+Stmt* close_record(Context& ctx, Builder& b, const Program& program, const SpanDecl& s) {
   std::vector<EmitField> fields{{"depth", "", s.range}};
   std::vector<Expr*> args{ctx.make<StringLiteral>(s.name, b.r), b.bin(BinaryOp::Add, b.var("$__d"), b.num(1))};
-  for (const EmitField& f : s.fields) {
-    fields.push_back(f);
-    args.push_back(b.map2(m(s, "f_" + f.name), b.var("$__d")));
+  FieldLeaves plan = plan_fields(program, s);
+  for (size_t i = 0; i < s.fields.size(); ++i) {
+    fields.push_back(s.fields[i]);
+    args.push_back(field_value(ctx, s, plan, i, [&] { return b.var("$__d"); }, b.r));
   }
   fields.push_back({"duration", "duration", s.range});
   args.push_back(b.var("$__dur"));
@@ -187,7 +267,8 @@ std::vector<Stmt*> mark_other_parent(Builder& b, const Program& program, const S
 
 Probe* close_probe(Context& ctx, const Program& program, const SpanDecl& s, const SpanOptions& o) {
   Builder b{ctx, s.close.range};
-  std::vector<Stmt*> body{b.set(b.var("$__d"), b.bin(BinaryOp::Sub, b.map1(m(s, "depth")), b.num(1))),
+  // Depth read once (a test in the body, not a predicate that reads it again).
+  std::vector<Stmt*> body{b.set(b.var("$__d"), b.bin(BinaryOp::Sub, b.var("$__n"), b.num(1))),
                           b.set(b.map1(m(s, "depth")), b.var("$__d"))};
   Expr* emitted = b.map2(m(s, "emit"), b.var("$__d"));
   Expr* wanted = emitted;
@@ -197,7 +278,7 @@ Probe* close_probe(Context& ctx, const Program& program, const SpanDecl& s, cons
       b.set(b.var("$__dur"), b.bin(BinaryOp::Sub, ctx.make<Builtin>("nsecs", b.r), b.map2(m(s, "start"), b.var("$__d")))),
       b.set(b.var("$__w"), wanted),
       b.when(b.var("$__w"), [&] {
-        std::vector<Stmt*> then{close_record(ctx, b, s)};
+        std::vector<Stmt*> then{close_record(ctx, b, program, s)};
         for (Stmt* st : mark_other_parent(b, program, s)) then.push_back(st);
         return then;
       }()),
@@ -210,12 +291,13 @@ Probe* close_probe(Context& ctx, const Program& program, const SpanDecl& s, cons
                      {b.set(b.map2(m(s, "emit"), b.bin(BinaryOp::Sub, b.var("$__d"), b.num(1))), b.num(1))})}),
   };
   for (const char* what : {"start", "emit", "child", "id", "parent"}) recorded.push_back(b.del(b.map2(m(s, what), b.var("$__d"))));
-  for (const EmitField& f : s.fields) recorded.push_back(b.del(b.map2(m(s, "f_" + f.name), b.var("$__d"))));
+  FieldLeaves plan = plan_fields(program, s);
+  for (size_t i = 0; i < s.fields.size(); ++i)
+    for (const std::string& map : field_maps(s, plan, i)) recorded.push_back(b.del(b.map2(map, b.var("$__d"))));
   body.push_back(b.when(b.bin(BinaryOp::Lt, b.var("$__d"), b.num(kMaxDepth)), std::move(recorded)));
   auto* p = ctx.make<Probe>();
   p->attach_points.push_back(s.close);
-  p->predicate = b.map1(m(s, "depth"));
-  p->body = b.block(std::move(body));
+  p->body = b.block({b.set(b.var("$__n"), b.map1(m(s, "depth"))), b.when(b.var("$__n"), std::move(body))});
   p->range = s.range;
   return p;
 }
@@ -248,18 +330,20 @@ void mark_emits(Context& ctx, Block* block, const SpanDecl& s) {
 // `within S`: a depth predicate, span.F → the innermost span's field.
 void lower_within(Context& ctx, Probe& p, const SpanDecl& s, Diagnostics& diags) {
   Builder b{ctx, p.within_range};
+  FieldLeaves plan = plan_fields(ctx.program, s);
   Substitute sub = [&](const Expr& e) -> Expr* {
     std::string f;
     if (!is_builtin_field(e, "span", &f)) return nullptr;
     Builder at{ctx, e.range};
     if (f == "depth") return at.map1(m(s, "depth"));
     if (f == "name") return ctx.make<StringLiteral>(s.name, e.range);
-    bool known = std::any_of(s.fields.begin(), s.fields.end(), [&](const EmitField& x) { return x.name == f; });
-    if (!known) {
+    auto known = std::find_if(s.fields.begin(), s.fields.end(), [&](const EmitField& x) { return x.name == f; });
+    if (known == s.fields.end()) {
       diags.error("E-decl-span", e.range, "span `" + s.name + "` has no field `" + f + "`");
       return at.num(0);
     }
-    return at.map2(m(s, "f_" + f), at.bin(BinaryOp::Sub, at.map1(m(s, "depth")), at.num(1)));
+    auto top = [&] { return at.bin(BinaryOp::Sub, at.map1(m(s, "depth")), at.num(1)); };
+    return field_value(ctx, s, plan, known - s.fields.begin(), top, e.range);
   };
   // Inside, and not in an overflowed level (which recorded no fields).
   Expr* inside = b.bin(BinaryOp::LogicalAnd, b.bin(BinaryOp::Gt, b.map1(m(s, "depth")), b.num(0)),

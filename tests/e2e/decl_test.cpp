@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
@@ -195,6 +197,57 @@ TEST(Decl, SpansAttributeSyscallsToTheInnermostFunction) {
   EXPECT_EQ(calls[1]["self"].get<int64_t>(), calls[1]["duration"].get<int64_t>() - calls[0]["duration"].get<int64_t>());
   EXPECT_EQ(calls[0]["self"], calls[0]["duration"]);
   EXPECT_EQ(calls[1]["line"], 2);  // PHP passes the line where save() is defined
+  std::remove(data.c_str());
+}
+
+// Fields made only of provider str args and strcat keep the args' addresses
+// at OPEN and read the strings where used: each level's own names, whole,
+// both in a `within` probe (span.F) and in the close record.
+TEST(Decl, LazySpanFieldsReadEachLevelsOwnStrings) {
+  SONDE_REQUIRE_BPF();
+  if (access("/usr/bin/php", X_OK) != 0) GTEST_SKIP() << "php is not installed";
+  std::string data = temp_path("lazy-data");
+  std::string cls = "A_class_name_that_is_deliberately_long_for_lazy_span_fields";
+  std::string method = "and_a_method_name_long_enough_to_go_past_a_hundred_bytes_x";
+  std::string php_code =
+      "<?php\n"
+      "class " + cls + " { static function " + method + "($p) {\n"
+      "  file_put_contents($p, 'abc'); return inner($p); } }\n"
+      "function inner($p) { file_put_contents($p, 'abcdefg', FILE_APPEND); return leaf(); }\n"
+      "function leaf() { return 1; }\n" +
+      cls + "::" + method + "('" + data + "');\n";
+  RunResult r = run_php("lazy", php_code,
+      "use php\n"
+      "config = { max_strlen = 256 }\n"
+      "syscalls file = write\n"
+      "span call = php:function__entry .. php:function__return threshold:0ns\n"
+      "  { function = strcat(args.classname, args.scope, args.funcname), file = args.filename,\n"
+      "    eager = strcat(args.funcname, \"()\") }\n"
+      "syscall:file within call { emit io { function = span.function, eager = span.eager,\n"
+      "                                     depth = span.depth, bytes: bytes = retval } }\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string long_name = cls + "::" + method;
+  ASSERT_GT(long_name.size(), 100u);
+  std::map<int64_t, std::string> by_bytes;
+  for (const auto& io : records(r.out, "io")) {
+    if (io["bytes"] != 3 && io["bytes"] != 7) continue;
+    by_bytes[io["bytes"].get<int64_t>()] = io["function"].get<std::string>() + " " + io["eager"].get<std::string>() +
+                                           " " + std::to_string(io["depth"].get<int64_t>());
+  }
+  EXPECT_EQ(by_bytes[3], long_name + " " + method + "() 2") << r.out;
+  EXPECT_EQ(by_bytes[7], "inner inner() 3") << r.out;
+  // threshold:0ns: every call is recorded, innermost first.
+  std::vector<std::string> order;
+  std::set<std::string> files;
+  for (const auto& c : records(r.out, "call")) {
+    order.push_back(c["function"].get<std::string>() + " " + c["eager"].get<std::string>());
+    files.insert(c["file"].get<std::string>());
+  }
+  ASSERT_EQ(files.size(), 1u) << r.out;  // run_php's one script (its temp name is run_php's)
+  EXPECT_TRUE(files.begin()->starts_with("/tmp/") && files.begin()->ends_with("-lazy.php")) << *files.begin();
+  EXPECT_EQ(order, (std::vector<std::string>{"leaf leaf()", "inner inner()", long_name + " " + method + "()",
+                                             "main main()"}))
+      << r.out;
   std::remove(data.c_str());
 }
 
