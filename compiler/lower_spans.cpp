@@ -21,6 +21,8 @@
 //           @__sp_N_depth[tid] = $__d + 1; }
 //   CLOSE /@__sp_N_depth[tid]/ { pop, compute durations, maybe emit, add the
 //           duration to the parent's children and pass the emit mark up }
+//   tracepoint:sched:sched_process_exit /@__sp_seq[tid]/ { delete the thread's
+//           entries, every level of every span }   (CLOSE deletes nothing)
 // A lazy field (provider str args and strcat of them) is kept as its args'
 // addresses, @__sp_N_p_F_J[tid,$__d] = argK (+ offset), and its strings are
 // read where it is used: the close record, span.F (see lazy_leaves).
@@ -290,15 +292,49 @@ Probe* close_probe(Context& ctx, const Program& program, const SpanDecl& s, cons
               b.when(b.var("$__w"),
                      {b.set(b.map2(m(s, "emit"), b.bin(BinaryOp::Sub, b.var("$__d"), b.num(1))), b.num(1))})}),
   };
-  for (const char* what : {"start", "emit", "child", "id", "parent"}) recorded.push_back(b.del(b.map2(m(s, what), b.var("$__d"))));
-  FieldLeaves plan = plan_fields(program, s);
-  for (size_t i = 0; i < s.fields.size(); ++i)
-    for (const std::string& map : field_maps(s, plan, i)) recorded.push_back(b.del(b.map2(map, b.var("$__d"))));
   body.push_back(b.when(b.bin(BinaryOp::Lt, b.var("$__d"), b.num(kMaxDepth)), std::move(recorded)));
   auto* p = ctx.make<Probe>();
   p->attach_points.push_back(s.close);
   p->body = b.block({b.set(b.var("$__n"), b.map1(m(s, "depth"))), b.when(b.var("$__n"), std::move(body))});
   p->range = s.range;
+  return p;
+}
+
+// Every map a span keeps per (tid, level).
+std::vector<std::string> level_maps(const Program& program, const SpanDecl& s) {
+  std::vector<std::string> out;
+  for (const char* what : {"start", "emit", "child", "id", "parent"}) out.push_back(m(s, what));
+  FieldLeaves plan = plan_fields(program, s);
+  for (size_t i = 0; i < s.fields.size(); ++i)
+    for (const std::string& map : field_maps(s, plan, i)) out.push_back(map);
+  return out;
+}
+
+// CLOSE leaves its level's entries in place (OPEN overwrites every one of
+// them, emit and child included): deleting them cost a hash operation each on
+// every call. A thread's entries go when the thread exits, if it ever opened a
+// span (@__sp_seq[tid] counts its opens), so dead threads leave nothing.
+Probe* exit_probe(Context& ctx, const Program& program) {
+  Builder b{ctx, program.spans.front().range};
+  std::vector<Stmt*> clear;
+  for (const SpanDecl& s : program.spans) {
+    std::vector<std::string> maps = level_maps(program, s);
+    for (uint64_t level = 0; level < kMaxDepth; ++level)
+      for (const std::string& map : maps) clear.push_back(b.del(b.map2(map, b.num(level))));
+    // Not the overflow count: the runtime reads it at exit, for its warning.
+    clear.push_back(b.del(b.map1(m(s, "depth"))));
+  }
+  for (const char* map : {"@__sp_seq", "@__sp_cur"}) clear.push_back(b.del(b.map1(map)));
+  AttachPoint ap;
+  ap.text = "tracepoint:sched:sched_process_exit";
+  ap.provider = "tracepoint";
+  ap.parts = {"sched", "sched_process_exit"};
+  ap.range = b.r;
+  auto* p = ctx.make<Probe>();
+  p->attach_points.push_back(ap);
+  p->predicate = b.map1("@__sp_seq");
+  p->body = b.block(std::move(clear));
+  p->range = b.r;
   return p;
 }
 
@@ -383,6 +419,7 @@ bool lower_spans(Context& ctx, const std::vector<std::string>& params, Diagnosti
   for (size_t i = 0; i < generated.size(); i += 2) probes.push_back(generated[i]);
   for (Probe* p : ctx.program.probes) probes.push_back(p);
   for (size_t i = 1; i < generated.size(); i += 2) probes.push_back(generated[i]);
+  if (!ctx.program.spans.empty()) probes.push_back(exit_probe(ctx, ctx.program));
   ctx.program.probes = std::move(probes);
   return diags.error_count() == errors;
 }

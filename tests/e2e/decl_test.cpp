@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "kernel_state.h"
 
 namespace sonde::e2e {
 namespace {
@@ -249,6 +251,41 @@ TEST(Decl, LazySpanFieldsReadEachLevelsOwnStrings) {
                                              "main main()"}))
       << r.out;
   std::remove(data.c_str());
+}
+
+// CLOSE leaves its level's map entries for the next OPEN to overwrite; a
+// thread's entries go when it exits. Seen in the kernel's maps: entries while
+// PHP sits two functions deep, none once it has exited.
+TEST(Decl, SpanEntriesOfAThreadGoWhenItExits) {
+  SONDE_REQUIRE_BPF();
+  if (access("/usr/bin/php", X_OK) != 0) GTEST_SKIP() << "php is not installed";
+  Spawned tracer({bin("sonde"), "-f", "json", write_script("exits",
+      "use php\n"
+      "span call = php:function__entry .. php:function__return\n"
+      "  { function = strcat(args.classname, args.scope, args.funcname), line = args.lineno }\n")});
+  ASSERT_TRUE(tracer.wait_for_out("attached_probes")) << tracer.finish().err;
+  std::string go = temp_path("exits-go");
+  setenv("USE_ZEND_DTRACE", "1", 1);
+  Spawned php({"/usr/bin/php", "-r",
+               "function inner($f) { while (!file_exists($f)) usleep(10000); }\n"
+               "function outer($f) { inner($f); }\n"
+               "outer('" + go + "');"});
+  unsetenv("USE_ZEND_DTRACE");
+  auto entries_become = [&](auto done) {
+    for (int i = 0; i < 100; ++i) {
+      if (done(map_entries_of(tracer.pid(), "__sp_"))) return true;
+      usleep(100000);
+    }
+    return false;
+  };
+  EXPECT_TRUE(entries_become([](int n) { return n > 0; })) << "PHP's open spans hold entries";
+  touch(go);
+  EXPECT_EQ(php.finish(30).exit_code, 0);
+  EXPECT_TRUE(entries_become([](int n) { return n == 0; }))
+      << map_entries_of(tracer.pid(), "__sp_") << " entries left after PHP exited";
+  tracer.signal(SIGINT);
+  tracer.finish();
+  std::remove(go.c_str());
 }
 
 TEST(Decl, SpanStackOverflowIsCountedAndReported) {

@@ -50,6 +50,28 @@ BpfIds bpf_ids_of(pid_t pid) {
   return ids;
 }
 
+int map_entries_of(pid_t pid, const std::string& name_part) {
+  std::set<int> maps;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return 0;
+  while (dirent* e = readdir(d)) {
+    int id = e->d_name[0] == '.' ? -1 : fdinfo_field(dir + "/" + e->d_name, "map_id");
+    if (id >= 0) maps.insert(id);
+  }
+  closedir(d);
+  int entries = 0;
+  for (int id : maps) {
+    auto show = nlohmann::json::parse(run({"bpftool", "map", "show", "id", std::to_string(id), "-j"}, 20).out,
+                                      nullptr, false);
+    if (!show.is_object() || show.value("name", "").find(name_part) == std::string::npos) continue;
+    auto dump = nlohmann::json::parse(run({"bpftool", "map", "dump", "id", std::to_string(id), "-j"}, 20).out,
+                                      nullptr, false);
+    if (dump.is_array()) entries += static_cast<int>(dump.size());
+  }
+  return entries;
+}
+
 BpfIds bpf_ids_alive() { return BpfIds{bpftool_ids("prog"), bpftool_ids("link")}; }
 
 std::string prog_name(int id) {

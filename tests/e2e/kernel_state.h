@@ -26,6 +26,9 @@ std::string prog_name(int id);
 // Those of `ids` still alive, polled until none is or `timeout_s` passes
 // (the kernel frees programs after an RCU grace period, not at close).
 BpfIds still_alive(const BpfIds& ids, double timeout_s = 5);
+// How many entries the BPF maps `pid` holds have, summed over the maps whose
+// name (as bpftool shows it, cut at 15 bytes) contains `name_part`.
+int map_entries_of(pid_t pid, const std::string& name_part);
 // Lines of tracefs's uprobe_events ("" if tracefs is not mounted).
 std::string uprobe_events();
 

@@ -230,8 +230,10 @@ TEST(CheckDecl, SpansBecomeOpenAndCloseProbes) {
   SONDE_REQUIRE_TRACEFS();
   auto r = lower(kSpanScript);
   EXPECT_CLEAN(r);
-  // outer open, inner open, the within probe, outer close, inner close.
-  ASSERT_EQ(r->ctx.program.probes.size(), 5u);
+  // outer open, inner open, the within probe, outer close, inner close, and
+  // the thread-exit cleanup of the spans' per-thread entries.
+  ASSERT_EQ(r->ctx.program.probes.size(), 6u);
+  EXPECT_EQ(r->ctx.program.probes[5]->attach_points[0].text, "tracepoint:sched:sched_process_exit");
   EXPECT_EQ(r->ctx.program.probes[0]->attach_points[0].text, "BEGIN");
   EXPECT_EQ(r->ctx.program.probes[2]->attach_points[0].text, "interval:s:1");
   EXPECT_EQ(r->ctx.program.probes[4]->attach_points[0].text, "tracepoint:syscalls:sys_exit_getpid");
