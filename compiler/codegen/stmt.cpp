@@ -100,6 +100,18 @@ void Lowering::store_value(const ast::Type& slot_type, llvm::Value* slot, ast::E
   b_.CreateAlignedStore(normalise(v, slot_type), slot, llvm::Align(8));
 }
 
+// The span lowering's maps (@__sp_*, compiler/lower_spans.cpp) are keyed by
+// the thread id, and only that thread's programs ever write or delete its
+// keys. So an integer there is stored in place when its key exists: a hash
+// map update replaces the element (take a free one, copy, relink, free the
+// old), which costs several times a lookup, and spans write a dozen integers
+// on every open. The store cannot race a delete (no other thread touches the
+// key) and an aligned 8-byte store is never seen torn.
+bool thread_owned_int_map(const ast::MapAccess& target, const MapPlan& map) {
+  return target.name.rfind("@__sp_", 0) == 0 && !map.is_agg() && !map.info->value.is_string() &&
+         map.spec.value_size == 8;
+}
+
 void Lowering::assign_map(ast::MapAccess& target, ast::Expr& value) {
   const MapPlan& map = map_plan(target.name);
   llvm::Value* slot = stack_buffer(map.spec.value_size, "value");
@@ -107,7 +119,19 @@ void Lowering::assign_map(ast::MapAccess& target, ast::Expr& value) {
       map.info->value.is_string() ? string_into(value, slot, map.spec.value_size) : expr(value);
   store_value(map.info->value, slot, value, v);
   llvm::Value* key = map_key(map, target.keys);
+  if (!thread_owned_int_map(target, map)) return map_update(map, key, slot, BPF_ANY);
+  llvm::Value* found = map_lookup(map, key);
+  auto* store_bb = llvm::BasicBlock::Create(ctx_, "inplace", fn_);
+  auto* insert_bb = llvm::BasicBlock::Create(ctx_, "insert", fn_);
+  auto* done_bb = llvm::BasicBlock::Create(ctx_, "stored", fn_);
+  b_.CreateCondBr(b_.CreateIsNotNull(found), store_bb, insert_bb);
+  b_.SetInsertPoint(store_bb);
+  b_.CreateAlignedStore(b_.CreateAlignedLoad(b_.getInt64Ty(), slot, llvm::Align(8)), found, llvm::Align(8));
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(insert_bb);
   map_update(map, key, slot, BPF_ANY);
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(done_bb);
 }
 
 // Per-CPU aggregation slots are created on first use: look up; if absent,
