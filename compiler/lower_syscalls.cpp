@@ -2,23 +2,49 @@
 //
 // Model: a syscall probe's body runs once per call, at exit, with the entry
 // arguments (`args.F`), `retval` and `elapsed` (ns since entry) in scope.
-// Lowering, for each probe P (index N) and each syscall X it names:
 //
-//   tracepoint:syscalls:sys_enter_X {
-//     @__scN_ts[tid] = nsecs; @__scN_F[tid] = args.F; ...   // only the F used
+// Lowering onto the raw_syscalls tracepoints. All syscall probes share ONE
+// program on rawtracepoint:sys_enter; each probe P (index N) gets one
+// program on rawtracepoint:sys_exit. With $__sc_id the syscall number
+// (__syscall_id) and IN(P) "$__sc_id is one of P's syscalls":
+//
+//   rawtracepoint:sys_enter {
+//     $__sc_id = __syscall_id;
+//     if (IN(P)) { @__scN_ts[tid] = nsecs; @__scN_F[tid] = ARG(F); ... }  // only the F used
+//     if (IN(Q)) { ... }                                                   // every probe
 //   }
-//   tracepoint:syscalls:sys_exit_X /@__scN_ts[tid]/ {
-//     $__sc_start = @__scN_ts[tid]; $__sc_F = @__scN_F[tid]; ...
-//     delete(@__scN_ts[tid]); delete(@__scN_F[tid]); ...
-//     if (PRED) { BODY }            // PRED and BODY with the substitutions
+//   rawtracepoint:sys_exit {
+//     $__sc_id = __syscall_id;
+//     if (IN(P) && @__scN_ts[tid]) {
+//       $__sc_start = @__scN_ts[tid]; $__sc_F = @__scN_F[tid]; ...
+//       delete(@__scN_ts[tid]); delete(@__scN_F[tid]); ...
+//       if (PRED) { BODY }            // PRED and BODY with the substitutions
+//     }
 //   }
 //
-// with args.F → $__sc_F (0 when X has no F), retval → args.ret,
-// elapsed → nsecs - $__sc_start, probe.name → "X", probe.set → "NAME".
+// ARG(F) is the syscall argument F names for this call's syscall, chosen by
+// id: `$__sc_id == 0 || $__sc_id == 19 ? __syscall_arg0 : ... : 0` (the
+// index is F's position in sys_enter_X's format, after __syscall_nr; 0 for
+// a syscall without F). In the body: args.F → $__sc_F, retval →
+// __syscall_ret, elapsed → nsecs - $__sc_start, probe.name / probe.set →
+// the name by id (a chain of literals), and `probe.name == "connect"` (or
+// probe.set, == or !=) → `$__sc_id == 42`, so a probe over a set can treat
+// its syscalls differently for the cost of a compare.
+//
+// Why raw tracepoints: the syscalls:sys_{enter,exit}_X tracepoints are perf
+// events, two programs per syscall per probe (seconds of verifier time for
+// php-io's ~36 syscalls) and each link's close waits for RCU grace periods
+// (~45 ms each, serialized). A raw_tp link does not.
+//
+// Fallback: a syscall whose number sonde does not know (newer than the
+// build's <asm/unistd_64.h>, or another architecture: syscall_numbers.h)
+// is lowered per syscall as before, onto tracepoint:syscalls:sys_enter_X /
+// sys_exit_X with `/@__scN_ts[tid]/` as the exit's predicate, args.F →
+// $__sc_F (0 when X has no F), retval → args.ret, probe.name → "X".
 //
 // Entry-time calls: at close()'s exit the fd is gone, so a call to
 // fdkind() or fdpeer() whose arguments are made only of entry arguments and
-// literals is evaluated in sys_enter_X, `@__scN_eK_fdkind[tid] = fdkind(args.fd)`,
+// literals is evaluated at entry, `@__scN_eK_fdkind[tid] = fdkind(ARG(fd))`,
 // and carried to the exit like an argument (`$__sc_eK`). One slot per
 // distinct call text; arguments used only inside such calls are not saved.
 // Calls on retval, and sockaddr() (accept4 fills its buffer during the
@@ -28,12 +54,15 @@
 // state) and keyed by tid (a thread is in one syscall at a time); the exit
 // side deletes its entries before the body runs, so an `exit()` in the body
 // leaves nothing behind, and a call whose entry was not seen (it began
-// before tracing) is skipped by the predicate.
+// before tracing) is skipped by the `@__scN_ts[tid]` test.
+// Known gap: raw_syscalls also fires for 32-bit (ia32) syscalls, whose
+// numbers differ; the syscalls:* tracepoints ignore those calls.
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "compiler/lower.h"
+#include "compiler/syscall_numbers.h"
 #include "support/tracefs.h"
 
 namespace sonde::compiler {
@@ -47,6 +76,7 @@ struct Syscall {
   std::string set;   // what `probe.set` gives: the set's name, or the syscall's
   std::vector<std::string> fields;  // entry arguments, from the tracepoint format
   SourceRange range;
+  std::optional<long> number;  // none: lowered onto its own syscalls:* tracepoints
 };
 
 // Calls that read the thread's fd table, which the syscall itself may
@@ -176,7 +206,7 @@ bool expand(const Program& program, const AttachPoint& ap, std::vector<Syscall>&
       ok = false;
       continue;
     }
-    out.push_back({member, name, std::move(fields), ap.range});
+    out.push_back({member, name, std::move(fields), ap.range, syscall_number(member)});
   }
   return ok;
 }
@@ -302,10 +332,195 @@ Probe* exit_probe(Context& ctx, const Probe& p, const Syscall& sc, const ProbeUs
   return probe;
 }
 
+// ------------------------------------------------- raw_syscalls lowering
+
+AttachPoint raw_tracepoint(const std::string& name, SourceRange r) {
+  AttachPoint ap;
+  ap.text = "rawtracepoint:" + name;
+  ap.provider = "rawtracepoint";
+  ap.parts = {name};
+  ap.range = r;
+  return ap;
+}
+
+// Builds the id tests and by-id choices of the raw lowering.
+struct ById {
+  Context& ctx;
+  SourceRange r;
+
+  Expr* id() const { return ctx.make<Variable>("$__sc_id", r); }
+
+  // `$__sc_id = __syscall_id`, read once per program.
+  Stmt* read_id() const { return assign_stmt(ctx, id(), ctx.make<Builtin>("__syscall_id", r), r); }
+
+  // `$__sc_id == a || $__sc_id == b ...`; 0 for no syscall.
+  Expr* any_of(const std::vector<const Syscall*>& syscalls) const {
+    Expr* test = nullptr;
+    for (const Syscall* sc : syscalls) {
+      Expr* eq = ctx.make<Binary>(BinaryOp::Eq, id(), ctx.make<IntLiteral>(*sc->number, r), r);
+      test = test ? ctx.make<Binary>(BinaryOp::LogicalOr, test, eq, r) : eq;
+    }
+    return test ? test : ctx.make<IntLiteral>(0, r);
+  }
+
+  // `IN(group1) ? value1 : IN(group2) ? value2 : ... : otherwise`, with
+  // the syscalls grouped by the key `key_of` gives them (in first-seen
+  // order; a syscall whose key is empty is left to `otherwise`). Without
+  // `otherwise`, the last group is the fallback and needs no test.
+  template <typename Key, typename Value>
+  Expr* choose(const std::vector<const Syscall*>& syscalls, Key key_of, Value value_of,
+               Expr* otherwise) const {
+    std::vector<std::pair<std::string, std::vector<const Syscall*>>> groups;
+    for (const Syscall* sc : syscalls) {
+      std::string key = key_of(*sc);
+      if (key.empty()) continue;
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == key; });
+      if (g == groups.end()) groups.push_back({key, {sc}});
+      else g->second.push_back(sc);
+    }
+    Expr* out = otherwise;
+    for (auto g = groups.rbegin(); g != groups.rend(); ++g) {
+      Expr* value = value_of(*g->second.front());
+      out = out ? ctx.make<Ternary>(any_of(g->second), value, out, r) : value;
+    }
+    return out ? out : otherwise;
+  }
+
+  // ARG(F): the argument F names for this call's syscall; 0 when it has none.
+  Expr* argument(const std::vector<const Syscall*>& syscalls, const std::string& field, SourceRange where) const {
+    auto index = [&](const Syscall& sc) {
+      auto at = std::find(sc.fields.begin(), sc.fields.end(), field);
+      return at == sc.fields.end() ? std::string() : std::to_string(at - sc.fields.begin());
+    };
+    bool everywhere = std::all_of(syscalls.begin(), syscalls.end(), [&](const Syscall* sc) { return !index(*sc).empty(); });
+    // Typed as the tracepoint fields are (uint64), also when absent.
+    Expr* zero = everywhere ? nullptr : ctx.make<Cast>("uint64", ctx.make<IntLiteral>(0, where), where);
+    return choose(syscalls, index,
+                  [&](const Syscall& sc) { return ctx.make<Builtin>("__syscall_arg" + index(sc), where); }, zero);
+  }
+
+  // probe.name / probe.set for this call's syscall.
+  Expr* name(const std::vector<const Syscall*>& syscalls, bool set, SourceRange where) const {
+    auto text = [&](const Syscall& sc) { return set ? sc.set : sc.name; };
+    return choose(syscalls, text, [&](const Syscall& sc) { return ctx.make<StringLiteral>(text(sc), where); },
+                  nullptr);
+  }
+};
+
+bool any_has(const std::vector<const Syscall*>& syscalls, const std::string& field) {
+  return std::any_of(syscalls.begin(), syscalls.end(), [&](const Syscall* sc) { return has(sc->fields, field); });
+}
+
+// P's part of the shared sys_enter program: `if (IN(P)) { save }`.
+Stmt* raw_entry(Context& ctx, const Probe& p, const std::vector<const Syscall*>& syscalls,
+                const ProbeUses& uses) {
+  SourceRange r = syscalls.front()->range;
+  ById by_id{ctx, r};
+  std::vector<Stmt*> body{assign_stmt(ctx, tid_key_map(ctx, map_name(p, "ts"), r), ctx.make<Builtin>("nsecs", r), r)};
+  for (const std::string& field : uses.exit_fields)
+    if (any_has(syscalls, field))
+      body.push_back(assign_stmt(ctx, tid_key_map(ctx, map_name(p, field), r),
+                                 by_id.argument(syscalls, field, uses.fields.at(field)), r));
+  Substitute arguments = [&](const Expr& e) -> Expr* {
+    std::string f;
+    if (is_args_field(e, &f)) return by_id.argument(syscalls, f, e.range);
+    return nullptr;
+  };
+  for (size_t slot = 0; slot < uses.entry_calls.size(); ++slot)
+    body.push_back(assign_stmt(ctx, tid_key_map(ctx, entry_map(p, uses, slot), r),
+                               clone_expr(ctx, uses.entry_calls[slot], arguments), r));
+  return ctx.make<If>(by_id.any_of(syscalls), ctx.make<Block>(std::move(body), r), nullptr, r);
+}
+
+// `probe.name == "connect"` → `$__sc_id == 42`; probe.set likewise (see
+// fold_probe_compare for the per-syscall tracepoints).
+Expr* raw_probe_compare(const ById& by_id, const Expr& e, const std::vector<const Syscall*>& syscalls) {
+  if (e.kind != ExprKind::Binary) return nullptr;
+  auto& b = static_cast<const Binary&>(e);
+  if (b.op != BinaryOp::Eq && b.op != BinaryOp::Ne) return nullptr;
+  auto field = [](const Expr& x, std::string& out) {
+    return is_builtin_field(x, "probe", &out) && (out == "name" || out == "set");
+  };
+  auto literal = [](const Expr& x, std::string& out) {
+    if (x.kind != ExprKind::StringLiteral) return false;
+    return out = static_cast<const StringLiteral&>(x).value, true;
+  };
+  std::string f, text;
+  bool known = (field(*b.lhs, f) && literal(*b.rhs, text)) || (literal(*b.lhs, text) && field(*b.rhs, f));
+  if (!known) return nullptr;
+  std::vector<const Syscall*> matching;
+  for (const Syscall* sc : syscalls)
+    if ((f == "name" ? sc->name : sc->set) == text) matching.push_back(sc);
+  Expr* test = by_id.any_of(matching);
+  return b.op == BinaryOp::Eq ? test : by_id.ctx.make<Unary>(UnaryOp::LogicalNot, test, e.range);
+}
+
+Expr* raw_substitute(const ById& by_id, const Expr& e, const std::vector<const Syscall*>& syscalls,
+                     const ProbeUses& uses) {
+  Context& ctx = by_id.ctx;
+  if (Expr* compared = raw_probe_compare(by_id, e, syscalls)) return compared;
+  if (auto slot = uses.entry_slot.find(&e); slot != uses.entry_slot.end())
+    return ctx.make<Variable>(entry_variable(slot->second), e.range);
+  std::string f;
+  if (is_args_field(e, &f)) {
+    if (any_has(syscalls, f)) return ctx.make<Variable>("$__sc_" + f, e.range);
+    return ctx.make<IntLiteral>(0, e.range);
+  }
+  if (is_builtin(e, "retval")) return ctx.make<Builtin>("__syscall_ret", e.range);
+  if (is_builtin(e, "elapsed"))
+    return ctx.make<Binary>(BinaryOp::Sub, ctx.make<Builtin>("nsecs", e.range),
+                            ctx.make<Variable>("$__sc_start", e.range), e.range);
+  if (is_builtin_field(e, "probe", &f) && (f == "name" || f == "set"))
+    return by_id.name(syscalls, f == "set", e.range);
+  return nullptr;
+}
+
+// P's sys_exit program.
+Probe* raw_exit_probe(Context& ctx, const Probe& p, const std::vector<const Syscall*>& syscalls,
+                      const ProbeUses& uses) {
+  SourceRange r = syscalls.front()->range;
+  ById by_id{ctx, r};
+  std::vector<Stmt*> body;
+  std::vector<std::string> saved;  // maps to read into variables, then delete
+  auto restore = [&](const std::string& variable, const std::string& map) {
+    body.push_back(assign_stmt(ctx, ctx.make<Variable>(variable, r), tid_key_map(ctx, map, r), r));
+    saved.push_back(map);
+  };
+  restore("$__sc_start", map_name(p, "ts"));
+  for (const std::string& field : uses.exit_fields)
+    if (any_has(syscalls, field)) restore("$__sc_" + field, map_name(p, field));
+  for (size_t slot = 0; slot < uses.entry_calls.size(); ++slot)
+    restore(entry_variable(slot), entry_map(p, uses, slot));
+  for (const std::string& map : saved)
+    body.push_back(call_stmt(ctx, "delete", {tid_key_map(ctx, map, r)}, r));
+  Substitute sub = [&](const Expr& e) { return raw_substitute(by_id, e, syscalls, uses); };
+  Block* user = clone_block(ctx, p.body, sub);
+  if (p.predicate)
+    body.push_back(ctx.make<If>(clone_expr(ctx, p.predicate, sub), user, nullptr, p.predicate->range));
+  else
+    body.push_back(user);
+  Expr* seen = ctx.make<Binary>(BinaryOp::LogicalAnd, by_id.any_of(syscalls),
+                                tid_key_map(ctx, map_name(p, "ts"), r), r);
+  auto* probe = ctx.make<Probe>();
+  probe->attach_points.push_back(raw_tracepoint("sys_exit", r));
+  probe->body = ctx.make<Block>(
+      std::vector<Stmt*>{by_id.read_id(), ctx.make<If>(seen, ctx.make<Block>(std::move(body), r), nullptr, r)},
+      p.body->range);
+  probe->range = p.range;
+  return probe;
+}
+
+// The one sys_enter program, filled by every syscall probe in turn; it
+// takes the place of the first one's entry side.
+struct SharedEntry {
+  Probe* probe = nullptr;
+  std::vector<Stmt*> stmts;
+};
+
 // Lowers one probe into its entry/exit pairs; a probe with no syscall
 // attach point is returned as is. Mixing `syscall:` with other kinds in one
 // probe is refused: `args`, `retval` and `elapsed` would mean two things.
-std::vector<Probe*> lower_probe(Context& ctx, Probe* p, Diagnostics& diags) {
+std::vector<Probe*> lower_probe(Context& ctx, Probe* p, SharedEntry& entry, Diagnostics& diags) {
   std::vector<Syscall> syscalls;
   const AttachPoint* other = nullptr;
   for (const AttachPoint& ap : p->attach_points) {
@@ -331,10 +546,25 @@ std::vector<Probe*> lower_probe(Context& ctx, Probe* p, Diagnostics& diags) {
                    }()});
   }
   std::vector<Probe*> out;
+  std::vector<const Syscall*> raw;
   for (const Syscall& sc : syscalls) {
+    if (sc.number) {
+      raw.push_back(&sc);
+      continue;
+    }
     out.push_back(entry_probe(ctx, *p, sc, uses));
     out.push_back(exit_probe(ctx, *p, sc, uses));
   }
+  if (raw.empty()) return out;
+  if (!entry.probe) {
+    entry.probe = ctx.make<Probe>();
+    entry.probe->attach_points.push_back(raw_tracepoint("sys_enter", p->range));
+    entry.probe->range = p->range;
+    entry.stmts.push_back(ById{ctx, p->range}.read_id());
+    out.push_back(entry.probe);
+  }
+  entry.stmts.push_back(raw_entry(ctx, *p, raw, uses));
+  out.push_back(raw_exit_probe(ctx, *p, raw, uses));
   return out;
 }
 
@@ -348,8 +578,10 @@ bool lower_syscalls(Context& ctx, Diagnostics& diags) {
   });
   if (any) (void)tracefs::ensure_mounted();  // read_format below reports what is missing
   std::vector<Probe*> probes;
+  SharedEntry entry;
   for (Probe* p : ctx.program.probes)
-    for (Probe* q : lower_probe(ctx, p, diags)) probes.push_back(q);
+    for (Probe* q : lower_probe(ctx, p, entry, diags)) probes.push_back(q);
+  if (entry.probe) entry.probe->body = ctx.make<Block>(std::move(entry.stmts), entry.probe->range);
   ctx.program.probes = std::move(probes);
   return diags.error_count() == errors;
 }

@@ -18,6 +18,10 @@ namespace {
 // x86-64 struct pt_regs offsets (uprobe context): arguments, then the return value.
 constexpr uint32_t kArgRegOffsets[] = {112, 104, 96, 88, 72, 64};
 constexpr uint32_t kReturnRegOffset = 80;
+// The syscall ABI's argument registers (di, si, dx, r10, r8, r9: r10, not
+// the C ABI's cx) and orig_ax, the syscall number.
+constexpr uint32_t kSyscallArgRegOffsets[] = {112, 104, 96, 56, 72, 64};
+constexpr uint32_t kSyscallNumberRegOffset = 120;
 
 // Calls whose string result is made from integer arguments only, so it may
 // be written straight into the caller's destination.
@@ -139,6 +143,7 @@ llvm::Value* Lowering::builtin(ast::Builtin& e) {
   if (e.type.is_stack()) return stack_value(e.type);
   if (n == "probe") return string_literal(attach_.probe_name, e.type);
   if (n == "func") return string_literal(attach_.name, e.type);
+  if (n.rfind("__syscall_", 0) == 0 && attach_.kind == "rawtracepoint") return raw_syscall(n);
   bool regs = attach_.kind == "uprobe" || attach_.kind == "uretprobe" || attach_.kind == "usdt";
   if (n == "retval" && regs) return ctx_load(kReturnRegOffset, 8, true);
   // USDT arguments live wherever each site's note says (register, memory,
@@ -155,6 +160,28 @@ llvm::Value* Lowering::builtin(ast::Builtin& e) {
   }
   // Anything else was rejected by the checker for this probe kind.
   return e.type.is_string() ? string_result(e.type.size, "none") : int_literal(0);
+}
+
+// raw_syscalls:sys_enter's context is u64[2] {struct pt_regs *regs, long id},
+// sys_exit's {regs, long ret}. The arguments (and, at exit, the syscall
+// number: orig_ax, which is what the kernel reports as the exit's id) are
+// read from the user registers the kernel saved, with bpf_probe_read_kernel.
+llvm::Value* Lowering::raw_syscall(const std::string& name) {
+  bool enter = attach_.target == "sys_enter";
+  if (name == "__syscall_id" && enter) return ctx_load(8, 8, true);
+  if (name == "__syscall_ret" && !enter) return ctx_load(8, 8, true);
+  uint32_t offset = kSyscallNumberRegOffset;
+  if (name.rfind("__syscall_arg", 0) == 0) {
+    size_t i = name.back() - '0';
+    if (!enter || i >= std::size(kSyscallArgRegOffsets)) return int_literal(0);
+    offset = kSyscallArgRegOffsets[i];
+  } else if (name != "__syscall_id") {
+    return int_literal(0);
+  }
+  llvm::Value* regs = b_.CreateIntToPtr(ctx_load(0, 8, false), b_.getPtrTy());
+  llvm::Value* slot = zeroed_buffer(8, "sysreg");
+  call_helper(BPF_FUNC_probe_read_kernel, b_.getInt64Ty(), {slot, b_.getInt64(8), byte_offset(regs, offset)});
+  return b_.CreateLoad(b_.getInt64Ty(), slot);
 }
 
 // Tracepoint record fields live in the context at the format file's offsets.
