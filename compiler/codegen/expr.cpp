@@ -379,27 +379,42 @@ llvm::Value* Lowering::map_read(ast::MapAccess& e) {
 
 llvm::Value* Lowering::cast(ast::Cast& e) { return normalise(expr(*e.operand), e.type); }
 
+// A string chain `a ? "x" : b ? "y" : ... : "z"` (lower_syscalls.cpp's
+// probe.name by syscall id) is filled into ONE result buffer: the else
+// branches that are themselves string ternaries continue in place, and
+// literals are stored straight into it, so the chain costs its result's
+// bytes of stack, not a buffer per level.
 llvm::Value* Lowering::ternary(ast::Ternary& e) {
-  llvm::Value* cond = truth(*e.cond);
-  llvm::Value* result =
-      e.type.is_string() ? stack_buffer(e.type.size, "tern") : stack_buffer(8, "tern");
-  auto* then_bb = llvm::BasicBlock::Create(ctx_, "tern.then", fn_);
-  auto* else_bb = llvm::BasicBlock::Create(ctx_, "tern.else", fn_);
+  bool is_string = e.type.is_string();
+  llvm::Value* result = is_string ? stack_buffer(e.type.size, "tern") : stack_buffer(8, "tern");
   auto* done_bb = llvm::BasicBlock::Create(ctx_, "tern.done", fn_);
-  b_.CreateCondBr(cond, then_bb, else_bb);
-  for (auto [bb, branch] : {std::pair{then_bb, e.then_expr}, std::pair{else_bb, e.else_expr}}) {
-    b_.SetInsertPoint(bb);
-    llvm::Value* v = expr(*branch);
-    if (e.type.is_string()) {
+  auto fill = [&](ast::Expr& branch) {
+    if (is_string && branch.kind == ast::ExprKind::StringLiteral) {
+      store_literal(result, static_cast<ast::StringLiteral&>(branch).value, align8(e.type.size));
+    } else if (is_string) {
+      llvm::Value* v = expr(branch);
       zero(result, align8(e.type.size));
-      copy(result, v, std::min(e.type.size, branch->type.size));
+      copy(result, v, std::min(e.type.size, branch.type.size));
     } else {
-      b_.CreateAlignedStore(v, result, llvm::Align(8));
+      b_.CreateAlignedStore(expr(branch), result, llvm::Align(8));
     }
     b_.CreateBr(done_bb);
+  };
+  for (ast::Ternary* level = &e; level;) {
+    llvm::Value* cond = truth(*level->cond);
+    auto* then_bb = llvm::BasicBlock::Create(ctx_, "tern.then", fn_, done_bb);
+    auto* else_bb = llvm::BasicBlock::Create(ctx_, "tern.else", fn_, done_bb);
+    b_.CreateCondBr(cond, then_bb, else_bb);
+    b_.SetInsertPoint(then_bb);
+    fill(*level->then_expr);
+    b_.SetInsertPoint(else_bb);
+    ast::Expr* other = level->else_expr;
+    bool continues = is_string && other->kind == ast::ExprKind::Ternary && other->type.is_string();
+    level = continues ? static_cast<ast::Ternary*>(other) : nullptr;
+    if (!continues) fill(*other);
   }
   b_.SetInsertPoint(done_bb);
-  if (e.type.is_string()) return result;
+  if (is_string) return result;
   return b_.CreateAlignedLoad(b_.getInt64Ty(), result, llvm::Align(8));
 }
 
