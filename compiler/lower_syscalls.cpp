@@ -235,105 +235,6 @@ std::string entry_map(const Probe& p, const ProbeUses& uses, size_t slot) {
 
 std::string entry_variable(size_t slot) { return "$__sc_e" + std::to_string(slot); }
 
-Probe* entry_probe(Context& ctx, const Probe& p, const Syscall& sc, const ProbeUses& uses) {
-  SourceRange r = sc.range;
-  std::vector<Stmt*> body{assign_stmt(ctx, tid_key_map(ctx, map_name(p, "ts"), r), ctx.make<Builtin>("nsecs", r), r)};
-  for (const std::string& field : uses.exit_fields) {
-    SourceRange where = uses.fields.at(field);
-    if (has(sc.fields, field))
-      body.push_back(assign_stmt(ctx, tid_key_map(ctx, map_name(p, field), r),
-                                 ctx.make<FieldAccess>(ctx.make<Builtin>("args", where), field, where), r));
-  }
-  // An argument this syscall lacks reads 0 here as it does at exit.
-  Substitute absent_args = [&](const Expr& e) -> Expr* {
-    std::string f;
-    if (is_args_field(e, &f) && !has(sc.fields, f)) return ctx.make<IntLiteral>(0, e.range);
-    return nullptr;
-  };
-  for (size_t slot = 0; slot < uses.entry_calls.size(); ++slot)
-    body.push_back(assign_stmt(ctx, tid_key_map(ctx, entry_map(p, uses, slot), r),
-                               clone_expr(ctx, uses.entry_calls[slot], absent_args), r));
-  auto* probe = ctx.make<Probe>();
-  probe->attach_points.push_back(tracepoint("sys_enter_" + sc.name, r));
-  probe->body = ctx.make<Block>(std::move(body), p.body->range);
-  probe->range = p.range;
-  return probe;
-}
-
-// `probe.name == "connect"` (or probe.set, either side, == or !=) is known
-// for each generated probe: fold it to 0 or 1, so the branches a syscall
-// never takes cost nothing (LLVM drops them) — a probe over a set can treat
-// its syscalls differently at no run-time cost.
-Expr* fold_probe_compare(Context& ctx, const Expr& e, const Syscall& sc) {
-  if (e.kind != ExprKind::Binary) return nullptr;
-  auto& b = static_cast<const Binary&>(e);
-  if (b.op != BinaryOp::Eq && b.op != BinaryOp::Ne) return nullptr;
-  auto value = [&](const Expr& x, std::string& out) {
-    std::string f;
-    if (is_builtin_field(x, "probe", &f) && (f == "name" || f == "set"))
-      return out = f == "name" ? sc.name : sc.set, true;
-    return false;
-  };
-  auto literal = [](const Expr& x, std::string& out) {
-    if (x.kind != ExprKind::StringLiteral) return false;
-    return out = static_cast<const StringLiteral&>(x).value, true;
-  };
-  std::string a, c;
-  bool known = (value(*b.lhs, a) && literal(*b.rhs, c)) || (literal(*b.lhs, a) && value(*b.rhs, c));
-  if (!known) return nullptr;
-  return ctx.make<IntLiteral>((a == c) == (b.op == BinaryOp::Eq) ? 1 : 0, e.range);
-}
-
-Expr* substitute(Context& ctx, const Expr& e, const Syscall& sc, const ProbeUses& uses) {
-  if (Expr* folded = fold_probe_compare(ctx, e, sc)) return folded;
-  if (auto slot = uses.entry_slot.find(&e); slot != uses.entry_slot.end())
-    return ctx.make<Variable>(entry_variable(slot->second), e.range);
-  std::string f;
-  if (is_args_field(e, &f)) {
-    if (has(sc.fields, f)) return ctx.make<Variable>("$__sc_" + f, e.range);
-    return ctx.make<IntLiteral>(0, e.range);
-  }
-  if (is_builtin(e, "retval"))
-    return ctx.make<FieldAccess>(ctx.make<Builtin>("args", e.range), "ret", e.range);
-  if (is_builtin(e, "elapsed"))
-    return ctx.make<Binary>(BinaryOp::Sub, ctx.make<Builtin>("nsecs", e.range),
-                            ctx.make<Variable>("$__sc_start", e.range), e.range);
-  if (is_builtin_field(e, "probe", &f) && (f == "name" || f == "set"))
-    return ctx.make<StringLiteral>(f == "name" ? sc.name : sc.set, e.range);
-  return nullptr;
-}
-
-Probe* exit_probe(Context& ctx, const Probe& p, const Syscall& sc, const ProbeUses& uses) {
-  SourceRange r = sc.range;
-  std::vector<Stmt*> body;
-  std::vector<std::string> saved;  // maps to read into variables, then delete
-  auto restore = [&](const std::string& variable, const std::string& map) {
-    body.push_back(assign_stmt(ctx, ctx.make<Variable>(variable, r), tid_key_map(ctx, map, r), r));
-    saved.push_back(map);
-  };
-  restore("$__sc_start", map_name(p, "ts"));
-  for (const std::string& field : uses.exit_fields)
-    if (has(sc.fields, field)) restore("$__sc_" + field, map_name(p, field));
-  for (size_t slot = 0; slot < uses.entry_calls.size(); ++slot)
-    restore(entry_variable(slot), entry_map(p, uses, slot));
-  for (const std::string& map : saved)
-    body.push_back(call_stmt(ctx, "delete", {tid_key_map(ctx, map, r)}, r));
-  Substitute sub = [&](const Expr& e) { return substitute(ctx, e, sc, uses); };
-  Block* user = clone_block(ctx, p.body, sub);
-  if (p.predicate)
-    body.push_back(ctx.make<If>(clone_expr(ctx, p.predicate, sub), user, nullptr, p.predicate->range));
-  else
-    body.push_back(user);
-  auto* probe = ctx.make<Probe>();
-  probe->attach_points.push_back(tracepoint("sys_exit_" + sc.name, r));
-  probe->predicate = tid_key_map(ctx, map_name(p, "ts"), r);
-  probe->body = ctx.make<Block>(std::move(body), p.body->range);
-  probe->range = p.range;
-  return probe;
-}
-
-// ------------------------------------------------- raw_syscalls lowering
-
 AttachPoint raw_tracepoint(const std::string& name, SourceRange r) {
   AttachPoint ap;
   ap.text = "rawtracepoint:" + name;
@@ -343,9 +244,19 @@ AttachPoint raw_tracepoint(const std::string& name, SourceRange r) {
   return ap;
 }
 
-// Builds the id tests and by-id choices of the raw lowering.
-struct ById {
+bool any_has(const std::vector<const Syscall*>& syscalls, const std::string& field) {
+  return std::any_of(syscalls.begin(), syscalls.end(), [&](const Syscall* sc) { return has(sc->fields, field); });
+}
+
+// What differs between the two lowerings, in one place: a raw_syscalls
+// program serves many syscalls and tells them apart by $__sc_id; a
+// syscalls:sys_*_X program (`own_tracepoint`) serves one, so every test on
+// the id is a constant (LLVM drops the branches never taken) and the
+// arguments are its record's fields.
+struct SyscallProgram {
   Context& ctx;
+  const std::vector<const Syscall*>& syscalls;  // the probe's, in this program
+  bool own_tracepoint;
   SourceRange r;
 
   Expr* id() const { return ctx.make<Variable>("$__sc_id", r); }
@@ -353,23 +264,22 @@ struct ById {
   // `$__sc_id = __syscall_id`, read once per program.
   Stmt* read_id() const { return assign_stmt(ctx, id(), ctx.make<Builtin>("__syscall_id", r), r); }
 
-  // `$__sc_id == a || $__sc_id == b ...`; 0 for no syscall.
-  Expr* any_of(const std::vector<const Syscall*>& syscalls) const {
+  // "This call's syscall is one of `these`": `$__sc_id == a || ...`.
+  Expr* any_of(const std::vector<const Syscall*>& these) const {
+    if (own_tracepoint) return ctx.make<IntLiteral>(these.empty() ? 0 : 1, r);
     Expr* test = nullptr;
-    for (const Syscall* sc : syscalls) {
+    for (const Syscall* sc : these) {
       Expr* eq = ctx.make<Binary>(BinaryOp::Eq, id(), ctx.make<IntLiteral>(*sc->number, r), r);
       test = test ? ctx.make<Binary>(BinaryOp::LogicalOr, test, eq, r) : eq;
     }
     return test ? test : ctx.make<IntLiteral>(0, r);
   }
 
-  // `IN(group1) ? value1 : IN(group2) ? value2 : ... : otherwise`, with
-  // the syscalls grouped by the key `key_of` gives them (in first-seen
-  // order; a syscall whose key is empty is left to `otherwise`). Without
-  // `otherwise`, the last group is the fallback and needs no test.
+  // `IN(group1) ? value1 : IN(group2) ? value2 : ... : otherwise`, the
+  // syscalls grouped by `key_of` (first-seen order; an empty key is left
+  // to `otherwise`). Without `otherwise` the last group needs no test.
   template <typename Key, typename Value>
-  Expr* choose(const std::vector<const Syscall*>& syscalls, Key key_of, Value value_of,
-               Expr* otherwise) const {
+  Expr* choose(Key key_of, Value value_of, Expr* otherwise) const {
     std::vector<std::pair<std::string, std::vector<const Syscall*>>> groups;
     for (const Syscall* sc : syscalls) {
       std::string key = key_of(*sc);
@@ -383,11 +293,16 @@ struct ById {
       Expr* value = value_of(*g->second.front());
       out = out ? ctx.make<Ternary>(any_of(g->second), value, out, r) : value;
     }
-    return out ? out : otherwise;
+    return out;
   }
 
-  // ARG(F): the argument F names for this call's syscall; 0 when it has none.
-  Expr* argument(const std::vector<const Syscall*>& syscalls, const std::string& field, SourceRange where) const {
+  // ARG(F) at entry: the argument F names for this call's syscall (by its
+  // position in sys_enter_X's format); 0 when it has none.
+  Expr* argument(const std::string& field, SourceRange where) const {
+    if (own_tracepoint) {
+      if (!any_has(syscalls, field)) return ctx.make<IntLiteral>(0, where);
+      return ctx.make<FieldAccess>(ctx.make<Builtin>("args", where), field, where);
+    }
     auto index = [&](const Syscall& sc) {
       auto at = std::find(sc.fields.begin(), sc.fields.end(), field);
       return at == sc.fields.end() ? std::string() : std::to_string(at - sc.fields.begin());
@@ -395,46 +310,47 @@ struct ById {
     bool everywhere = std::all_of(syscalls.begin(), syscalls.end(), [&](const Syscall* sc) { return !index(*sc).empty(); });
     // Typed as the tracepoint fields are (uint64), also when absent.
     Expr* zero = everywhere ? nullptr : ctx.make<Cast>("uint64", ctx.make<IntLiteral>(0, where), where);
-    return choose(syscalls, index,
-                  [&](const Syscall& sc) { return ctx.make<Builtin>("__syscall_arg" + index(sc), where); }, zero);
+    return choose(index, [&](const Syscall& sc) { return ctx.make<Builtin>("__syscall_arg" + index(sc), where); },
+                  zero);
   }
 
   // probe.name / probe.set for this call's syscall.
-  Expr* name(const std::vector<const Syscall*>& syscalls, bool set, SourceRange where) const {
+  Expr* name(bool set, SourceRange where) const {
     auto text = [&](const Syscall& sc) { return set ? sc.set : sc.name; };
-    return choose(syscalls, text, [&](const Syscall& sc) { return ctx.make<StringLiteral>(text(sc), where); },
-                  nullptr);
+    return choose(text, [&](const Syscall& sc) { return ctx.make<StringLiteral>(text(sc), where); }, nullptr);
+  }
+
+  Expr* retval(SourceRange where) const {
+    if (own_tracepoint) return ctx.make<FieldAccess>(ctx.make<Builtin>("args", where), "ret", where);
+    return ctx.make<Builtin>("__syscall_ret", where);
   }
 };
 
-bool any_has(const std::vector<const Syscall*>& syscalls, const std::string& field) {
-  return std::any_of(syscalls.begin(), syscalls.end(), [&](const Syscall* sc) { return has(sc->fields, field); });
-}
-
-// P's part of the shared sys_enter program: `if (IN(P)) { save }`.
-Stmt* raw_entry(Context& ctx, const Probe& p, const std::vector<const Syscall*>& syscalls,
-                const ProbeUses& uses) {
-  SourceRange r = syscalls.front()->range;
-  ById by_id{ctx, r};
+// P's entry side: save the start time, the arguments the body reads and
+// the entry-time calls.
+std::vector<Stmt*> entry_saves(const SyscallProgram& low, const Probe& p, const ProbeUses& uses) {
+  Context& ctx = low.ctx;
+  SourceRange r = low.r;
   std::vector<Stmt*> body{assign_stmt(ctx, tid_key_map(ctx, map_name(p, "ts"), r), ctx.make<Builtin>("nsecs", r), r)};
   for (const std::string& field : uses.exit_fields)
-    if (any_has(syscalls, field))
+    if (any_has(low.syscalls, field))
       body.push_back(assign_stmt(ctx, tid_key_map(ctx, map_name(p, field), r),
-                                 by_id.argument(syscalls, field, uses.fields.at(field)), r));
+                                 low.argument(field, uses.fields.at(field)), r));
   Substitute arguments = [&](const Expr& e) -> Expr* {
     std::string f;
-    if (is_args_field(e, &f)) return by_id.argument(syscalls, f, e.range);
+    if (is_args_field(e, &f)) return low.argument(f, e.range);
     return nullptr;
   };
   for (size_t slot = 0; slot < uses.entry_calls.size(); ++slot)
     body.push_back(assign_stmt(ctx, tid_key_map(ctx, entry_map(p, uses, slot), r),
                                clone_expr(ctx, uses.entry_calls[slot], arguments), r));
-  return ctx.make<If>(by_id.any_of(syscalls), ctx.make<Block>(std::move(body), r), nullptr, r);
+  return body;
 }
 
-// `probe.name == "connect"` → `$__sc_id == 42`; probe.set likewise (see
-// fold_probe_compare for the per-syscall tracepoints).
-Expr* raw_probe_compare(const ById& by_id, const Expr& e, const std::vector<const Syscall*>& syscalls) {
+// `probe.name == "connect"` (or probe.set, either side, == or !=) →
+// `$__sc_id == 42`: a probe over a set can treat its syscalls differently
+// for the cost of a compare (nothing on a syscall's own tracepoint).
+Expr* probe_compare(const SyscallProgram& low, const Expr& e) {
   if (e.kind != ExprKind::Binary) return nullptr;
   auto& b = static_cast<const Binary&>(e);
   if (b.op != BinaryOp::Eq && b.op != BinaryOp::Ne) return nullptr;
@@ -449,37 +365,36 @@ Expr* raw_probe_compare(const ById& by_id, const Expr& e, const std::vector<cons
   bool known = (field(*b.lhs, f) && literal(*b.rhs, text)) || (literal(*b.lhs, text) && field(*b.rhs, f));
   if (!known) return nullptr;
   std::vector<const Syscall*> matching;
-  for (const Syscall* sc : syscalls)
+  for (const Syscall* sc : low.syscalls)
     if ((f == "name" ? sc->name : sc->set) == text) matching.push_back(sc);
-  Expr* test = by_id.any_of(matching);
-  return b.op == BinaryOp::Eq ? test : by_id.ctx.make<Unary>(UnaryOp::LogicalNot, test, e.range);
+  if (low.own_tracepoint) return low.ctx.make<IntLiteral>(matching.empty() == (b.op == BinaryOp::Ne), e.range);
+  Expr* test = low.any_of(matching);
+  return b.op == BinaryOp::Eq ? test : low.ctx.make<Unary>(UnaryOp::LogicalNot, test, e.range);
 }
 
-Expr* raw_substitute(const ById& by_id, const Expr& e, const std::vector<const Syscall*>& syscalls,
-                     const ProbeUses& uses) {
-  Context& ctx = by_id.ctx;
-  if (Expr* compared = raw_probe_compare(by_id, e, syscalls)) return compared;
+Expr* substitute(const SyscallProgram& low, const Expr& e, const ProbeUses& uses) {
+  Context& ctx = low.ctx;
+  if (Expr* compared = probe_compare(low, e)) return compared;
   if (auto slot = uses.entry_slot.find(&e); slot != uses.entry_slot.end())
     return ctx.make<Variable>(entry_variable(slot->second), e.range);
   std::string f;
   if (is_args_field(e, &f)) {
-    if (any_has(syscalls, f)) return ctx.make<Variable>("$__sc_" + f, e.range);
+    if (any_has(low.syscalls, f)) return ctx.make<Variable>("$__sc_" + f, e.range);
     return ctx.make<IntLiteral>(0, e.range);
   }
-  if (is_builtin(e, "retval")) return ctx.make<Builtin>("__syscall_ret", e.range);
+  if (is_builtin(e, "retval")) return low.retval(e.range);
   if (is_builtin(e, "elapsed"))
     return ctx.make<Binary>(BinaryOp::Sub, ctx.make<Builtin>("nsecs", e.range),
                             ctx.make<Variable>("$__sc_start", e.range), e.range);
-  if (is_builtin_field(e, "probe", &f) && (f == "name" || f == "set"))
-    return by_id.name(syscalls, f == "set", e.range);
+  if (is_builtin_field(e, "probe", &f) && (f == "name" || f == "set")) return low.name(f == "set", e.range);
   return nullptr;
 }
 
-// P's sys_exit program.
-Probe* raw_exit_probe(Context& ctx, const Probe& p, const std::vector<const Syscall*>& syscalls,
-                      const ProbeUses& uses) {
-  SourceRange r = syscalls.front()->range;
-  ById by_id{ctx, r};
+// P's exit side: restore and delete what the entry saved, then the
+// predicate and body with the substitutions.
+Block* exit_body(const SyscallProgram& low, const Probe& p, const ProbeUses& uses) {
+  Context& ctx = low.ctx;
+  SourceRange r = low.r;
   std::vector<Stmt*> body;
   std::vector<std::string> saved;  // maps to read into variables, then delete
   auto restore = [&](const std::string& variable, const std::string& map) {
@@ -488,26 +403,38 @@ Probe* raw_exit_probe(Context& ctx, const Probe& p, const std::vector<const Sysc
   };
   restore("$__sc_start", map_name(p, "ts"));
   for (const std::string& field : uses.exit_fields)
-    if (any_has(syscalls, field)) restore("$__sc_" + field, map_name(p, field));
+    if (any_has(low.syscalls, field)) restore("$__sc_" + field, map_name(p, field));
   for (size_t slot = 0; slot < uses.entry_calls.size(); ++slot)
     restore(entry_variable(slot), entry_map(p, uses, slot));
   for (const std::string& map : saved)
     body.push_back(call_stmt(ctx, "delete", {tid_key_map(ctx, map, r)}, r));
-  Substitute sub = [&](const Expr& e) { return raw_substitute(by_id, e, syscalls, uses); };
+  Substitute sub = [&](const Expr& e) { return substitute(low, e, uses); };
   Block* user = clone_block(ctx, p.body, sub);
   if (p.predicate)
     body.push_back(ctx.make<If>(clone_expr(ctx, p.predicate, sub), user, nullptr, p.predicate->range));
   else
     body.push_back(user);
-  Expr* seen = ctx.make<Binary>(BinaryOp::LogicalAnd, by_id.any_of(syscalls),
-                                tid_key_map(ctx, map_name(p, "ts"), r), r);
+  return ctx.make<Block>(std::move(body), p.body->range);
+}
+
+Probe* make_probe(Context& ctx, AttachPoint ap, Expr* predicate, Block* body, SourceRange range) {
   auto* probe = ctx.make<Probe>();
-  probe->attach_points.push_back(raw_tracepoint("sys_exit", r));
-  probe->body = ctx.make<Block>(
-      std::vector<Stmt*>{by_id.read_id(), ctx.make<If>(seen, ctx.make<Block>(std::move(body), r), nullptr, r)},
-      p.body->range);
-  probe->range = p.range;
+  probe->attach_points.push_back(std::move(ap));
+  probe->predicate = predicate;
+  probe->body = body;
+  probe->range = range;
   return probe;
+}
+
+// The fallback: sys_enter_X and sys_exit_X /@__scN_ts[tid]/ for one syscall.
+std::vector<Probe*> own_tracepoint_pair(Context& ctx, const Probe& p, const Syscall& sc, const ProbeUses& uses) {
+  std::vector<const Syscall*> one{&sc};
+  SyscallProgram low{ctx, one, true, sc.range};
+  Probe* enter = make_probe(ctx, tracepoint("sys_enter_" + sc.name, sc.range), nullptr,
+                            ctx.make<Block>(entry_saves(low, p, uses), p.body->range), p.range);
+  Probe* exit = make_probe(ctx, tracepoint("sys_exit_" + sc.name, sc.range), tid_key_map(ctx, map_name(p, "ts"), sc.range),
+                           exit_body(low, p, uses), p.range);
+  return {enter, exit};
 }
 
 // The one sys_enter program, filled by every syscall probe in turn; it
@@ -552,19 +479,22 @@ std::vector<Probe*> lower_probe(Context& ctx, Probe* p, SharedEntry& entry, Diag
       raw.push_back(&sc);
       continue;
     }
-    out.push_back(entry_probe(ctx, *p, sc, uses));
-    out.push_back(exit_probe(ctx, *p, sc, uses));
+    for (Probe* q : own_tracepoint_pair(ctx, *p, sc, uses)) out.push_back(q);
   }
   if (raw.empty()) return out;
+  SyscallProgram low{ctx, raw, false, raw.front()->range};
   if (!entry.probe) {
-    entry.probe = ctx.make<Probe>();
-    entry.probe->attach_points.push_back(raw_tracepoint("sys_enter", p->range));
-    entry.probe->range = p->range;
-    entry.stmts.push_back(ById{ctx, p->range}.read_id());
+    entry.probe = make_probe(ctx, raw_tracepoint("sys_enter", p->range), nullptr, nullptr, p->range);
+    entry.stmts.push_back(low.read_id());
     out.push_back(entry.probe);
   }
-  entry.stmts.push_back(raw_entry(ctx, *p, raw, uses));
-  out.push_back(raw_exit_probe(ctx, *p, raw, uses));
+  // rawtracepoint:sys_enter { ...; if (IN(P)) { save } }
+  entry.stmts.push_back(ctx.make<If>(low.any_of(raw), ctx.make<Block>(entry_saves(low, *p, uses), low.r), nullptr, low.r));
+  // rawtracepoint:sys_exit { $__sc_id = __syscall_id; if (IN(P) && @__scN_ts[tid]) { exit side } }
+  Expr* seen = ctx.make<Binary>(BinaryOp::LogicalAnd, low.any_of(raw), tid_key_map(ctx, map_name(*p, "ts"), low.r), low.r);
+  Block* body = ctx.make<Block>(std::vector<Stmt*>{low.read_id(), ctx.make<If>(seen, exit_body(low, *p, uses), nullptr, low.r)},
+                                p->body->range);
+  out.push_back(make_probe(ctx, raw_tracepoint("sys_exit", low.r), nullptr, body, p->range));
   return out;
 }
 
