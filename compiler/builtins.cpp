@@ -6,8 +6,8 @@
 namespace sonde::compiler {
 namespace {
 
-constexpr std::array<std::string_view, 8> kKindNames = {
-    "BEGIN", "END", "tracepoint", "interval", "profile", "uprobe", "uretprobe", "usdt"};
+constexpr std::array<std::string_view, 9> kKindNames = {
+    "BEGIN", "END", "tracepoint", "interval", "profile", "uprobe", "uretprobe", "usdt", "rawtracepoint"};
 
 KindSet kinds(std::initializer_list<std::string_view> names) {
   KindSet set = 0;
@@ -41,6 +41,14 @@ std::vector<BuiltinVar> make_vars() {
   for (int i = 0; i <= 9; ++i)
     vars.push_back({"arg" + std::to_string(i), VarType::U64, args_kinds,
                     "in a tracepoint use the record fields: args.NAME"});
+  // Internal, for `syscall:` probes lowered onto rawtracepoint:sys_enter /
+  // sys_exit (lower_syscalls.cpp): the syscall's number, its return value
+  // (sys_exit) and its six arguments (sys_enter), as the syscalls:*
+  // tracepoints type them.
+  const KindSet raw = kinds({"rawtracepoint"});
+  vars.push_back({"__syscall_id", VarType::I64, raw, ""});
+  vars.push_back({"__syscall_ret", VarType::I64, raw, ""});
+  for (int i = 0; i < 6; ++i) vars.push_back({"__syscall_arg" + std::to_string(i), VarType::U64, raw, ""});
   return vars;
 }
 
@@ -127,7 +135,8 @@ const BuiltinFunc* find_builtin_func(std::string_view name) {
 
 std::vector<std::string> builtin_var_names() {
   std::vector<std::string> out;
-  for (const auto& v : vars()) out.push_back(v.name);
+  for (const auto& v : vars())
+    if (v.name.rfind("__", 0) != 0) out.push_back(v.name);  // internal ones are not suggested
   return out;
 }
 

@@ -38,7 +38,8 @@ struct MapInfo {
 // N BPF programs.
 struct ResolvedAttach {
   std::string kind;     // "BEGIN" "END" "tracepoint" "interval" "profile" "uprobe" "uretprobe" "usdt"
-  std::string target;   // tracepoint: "category:name"; uprobe/usdt: path
+                        // "rawtracepoint"
+  std::string target;   // tracepoint: "category:name"; rawtracepoint: "sys_enter"; uprobe/usdt: path
   std::string name;     // uprobe: symbol; usdt: "provider:name"
   uint64_t offset = 0;
   uint64_t period_ns = 0;  // interval; also profile:s/ms/us:N (then frequency is 0)

@@ -152,6 +152,18 @@ std::vector<ResolvedAttach> resolve_tracepoint(const ast::AttachPoint& ap, Trace
   return out;
 }
 
+// rawtracepoint:sys_enter / sys_exit (BPF_PROG_TYPE_RAW_TRACEPOINT): what
+// `syscall:` probes lower to. Only the raw_syscalls pair, whose context the
+// __syscall_* builtins know how to read.
+std::vector<ResolvedAttach> resolve_rawtracepoint(const ast::AttachPoint& ap, TracepointCatalog&,
+                                                  Diagnostics& diags) {
+  if (ap.parts.size() != 1 || (ap.parts[0] != "sys_enter" && ap.parts[0] != "sys_exit"))
+    return shape_error(ap, diags, "only sys_enter and sys_exit are supported", "rawtracepoint:sys_enter");
+  ResolvedAttach r = base(ap, "rawtracepoint");
+  r.target = ap.parts[0];
+  return {r};
+}
+
 const std::vector<ProviderKind>& providers() {
   static const std::vector<ProviderKind> table = {
       {"BEGIN", {}, resolve_begin_end},
@@ -162,6 +174,7 @@ const std::vector<ProviderKind>& providers() {
       {"uprobe", {"u"}, resolve_uprobe},
       {"uretprobe", {"ur"}, resolve_uprobe},
       {"usdt", {"U"}, resolve_usdt},
+      {"rawtracepoint", {}, resolve_rawtracepoint},
       {"kprobe", {"k"}, nullptr},
       {"kretprobe", {"kr"}, nullptr},
       {"software", {"s"}, nullptr},

@@ -54,6 +54,7 @@ struct Field {
 struct ProbeSpec {
   std::string program;  // name of the BPF program (ELF function) to attach
   std::string kind;     // "BEGIN" "END" "tracepoint" "interval" "profile" "uprobe" "uretprobe" "usdt"
+                        // "rawtracepoint" (target "sys_enter" / "sys_exit")
   std::string target;   // tracepoint: "syscalls:sys_enter_openat"; uprobe/usdt: binary path
   std::string name;     // uprobe: symbol; usdt: "provider:name"; else empty
   uint64_t offset = 0;  // uprobe: offset from symbol (or address when name is empty)

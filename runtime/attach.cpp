@@ -20,6 +20,7 @@ constexpr AttachKind kKinds[] = {
     {"BEGIN", nullptr, false},
     {"END", nullptr, false},
     {"tracepoint", attach_tracepoint, true},
+    {"rawtracepoint", attach_raw_tracepoint, false},
     {"interval", attach_interval, false},
     {"profile", attach_profile, false},
     {"uprobe", nullptr, false, attach_uprobe},

@@ -25,8 +25,10 @@ Result<Links> attach_probe(bpf_program* prog, const manifest::ProbeSpec& probe,
 bool is_run_once(const manifest::ProbeSpec& probe);  // BEGIN or END
 bool needs_tracefs(const manifest::ProbeSpec& probe);
 
-// The attach kinds (attach_tracepoint.cpp, attach_perf_event.cpp).
+// The attach kinds (attach_tracepoint.cpp, attach_raw_tracepoint.cpp,
+// attach_perf_event.cpp).
 Result<Links> attach_tracepoint(bpf_program* prog, const manifest::ProbeSpec& probe);
+Result<Links> attach_raw_tracepoint(bpf_program* prog, const manifest::ProbeSpec& probe);
 Result<Links> attach_interval(bpf_program* prog, const manifest::ProbeSpec& probe);
 Result<Links> attach_profile(bpf_program* prog, const manifest::ProbeSpec& probe);
 

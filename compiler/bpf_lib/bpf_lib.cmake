@@ -24,5 +24,5 @@ endforeach()
 add_library(sonde_bpf_lib STATIC ${bpf_lib_dir}/bpf_lib.cpp ${bpf_lib_generated})
 target_include_directories(sonde_bpf_lib SYSTEM PRIVATE ${LLVM_INCLUDE_DIRS})
 target_compile_definitions(sonde_bpf_lib PRIVATE ${LLVM_DEFINITIONS})
-target_link_libraries(sonde_bpf_lib PUBLIC sonde_support PRIVATE LLVM)
+target_link_libraries(sonde_bpf_lib PUBLIC sonde_support)  # LLVM: as sonde_codegen
 target_link_libraries(sonde_codegen PRIVATE sonde_bpf_lib)

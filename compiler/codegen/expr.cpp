@@ -18,6 +18,10 @@ namespace {
 // x86-64 struct pt_regs offsets (uprobe context): arguments, then the return value.
 constexpr uint32_t kArgRegOffsets[] = {112, 104, 96, 88, 72, 64};
 constexpr uint32_t kReturnRegOffset = 80;
+// The syscall ABI's argument registers (di, si, dx, r10, r8, r9: r10, not
+// the C ABI's cx) and orig_ax, the syscall number.
+constexpr uint32_t kSyscallArgRegOffsets[] = {112, 104, 96, 56, 72, 64};
+constexpr uint32_t kSyscallNumberRegOffset = 120;
 
 // Calls whose string result is made from integer arguments only, so it may
 // be written straight into the caller's destination.
@@ -139,6 +143,7 @@ llvm::Value* Lowering::builtin(ast::Builtin& e) {
   if (e.type.is_stack()) return stack_value(e.type);
   if (n == "probe") return string_literal(attach_.probe_name, e.type);
   if (n == "func") return string_literal(attach_.name, e.type);
+  if (n.rfind("__syscall_", 0) == 0 && attach_.kind == "rawtracepoint") return raw_syscall(n);
   bool regs = attach_.kind == "uprobe" || attach_.kind == "uretprobe" || attach_.kind == "usdt";
   if (n == "retval" && regs) return ctx_load(kReturnRegOffset, 8, true);
   // USDT arguments live wherever each site's note says (register, memory,
@@ -155,6 +160,28 @@ llvm::Value* Lowering::builtin(ast::Builtin& e) {
   }
   // Anything else was rejected by the checker for this probe kind.
   return e.type.is_string() ? string_result(e.type.size, "none") : int_literal(0);
+}
+
+// raw_syscalls:sys_enter's context is u64[2] {struct pt_regs *regs, long id},
+// sys_exit's {regs, long ret}. The arguments (and, at exit, the syscall
+// number: orig_ax, which is what the kernel reports as the exit's id) are
+// read from the user registers the kernel saved, with bpf_probe_read_kernel.
+llvm::Value* Lowering::raw_syscall(const std::string& name) {
+  bool enter = attach_.target == "sys_enter";
+  if (name == "__syscall_id" && enter) return ctx_load(8, 8, true);
+  if (name == "__syscall_ret" && !enter) return ctx_load(8, 8, true);
+  uint32_t offset = kSyscallNumberRegOffset;
+  if (name.rfind("__syscall_arg", 0) == 0) {
+    size_t i = name.back() - '0';
+    if (!enter || i >= std::size(kSyscallArgRegOffsets)) return int_literal(0);
+    offset = kSyscallArgRegOffsets[i];
+  } else if (name != "__syscall_id") {
+    return int_literal(0);
+  }
+  llvm::Value* regs = b_.CreateIntToPtr(ctx_load(0, 8, false), b_.getPtrTy());
+  llvm::Value* slot = zeroed_buffer(8, "sysreg");
+  call_helper(BPF_FUNC_probe_read_kernel, b_.getInt64Ty(), {slot, b_.getInt64(8), byte_offset(regs, offset)});
+  return b_.CreateLoad(b_.getInt64Ty(), slot);
 }
 
 // Tracepoint record fields live in the context at the format file's offsets.
@@ -352,27 +379,42 @@ llvm::Value* Lowering::map_read(ast::MapAccess& e) {
 
 llvm::Value* Lowering::cast(ast::Cast& e) { return normalise(expr(*e.operand), e.type); }
 
+// A string chain `a ? "x" : b ? "y" : ... : "z"` (lower_syscalls.cpp's
+// probe.name by syscall id) is filled into ONE result buffer: the else
+// branches that are themselves string ternaries continue in place, and
+// literals are stored straight into it, so the chain costs its result's
+// bytes of stack, not a buffer per level.
 llvm::Value* Lowering::ternary(ast::Ternary& e) {
-  llvm::Value* cond = truth(*e.cond);
-  llvm::Value* result =
-      e.type.is_string() ? stack_buffer(e.type.size, "tern") : stack_buffer(8, "tern");
-  auto* then_bb = llvm::BasicBlock::Create(ctx_, "tern.then", fn_);
-  auto* else_bb = llvm::BasicBlock::Create(ctx_, "tern.else", fn_);
+  bool is_string = e.type.is_string();
+  llvm::Value* result = is_string ? stack_buffer(e.type.size, "tern") : stack_buffer(8, "tern");
   auto* done_bb = llvm::BasicBlock::Create(ctx_, "tern.done", fn_);
-  b_.CreateCondBr(cond, then_bb, else_bb);
-  for (auto [bb, branch] : {std::pair{then_bb, e.then_expr}, std::pair{else_bb, e.else_expr}}) {
-    b_.SetInsertPoint(bb);
-    llvm::Value* v = expr(*branch);
-    if (e.type.is_string()) {
+  auto fill = [&](ast::Expr& branch) {
+    if (is_string && branch.kind == ast::ExprKind::StringLiteral) {
+      store_literal(result, static_cast<ast::StringLiteral&>(branch).value, align8(e.type.size));
+    } else if (is_string) {
+      llvm::Value* v = expr(branch);
       zero(result, align8(e.type.size));
-      copy(result, v, std::min(e.type.size, branch->type.size));
+      copy(result, v, std::min(e.type.size, branch.type.size));
     } else {
-      b_.CreateAlignedStore(v, result, llvm::Align(8));
+      b_.CreateAlignedStore(expr(branch), result, llvm::Align(8));
     }
     b_.CreateBr(done_bb);
+  };
+  for (ast::Ternary* level = &e; level;) {
+    llvm::Value* cond = truth(*level->cond);
+    auto* then_bb = llvm::BasicBlock::Create(ctx_, "tern.then", fn_, done_bb);
+    auto* else_bb = llvm::BasicBlock::Create(ctx_, "tern.else", fn_, done_bb);
+    b_.CreateCondBr(cond, then_bb, else_bb);
+    b_.SetInsertPoint(then_bb);
+    fill(*level->then_expr);
+    b_.SetInsertPoint(else_bb);
+    ast::Expr* other = level->else_expr;
+    bool continues = is_string && other->kind == ast::ExprKind::Ternary && other->type.is_string();
+    level = continues ? static_cast<ast::Ternary*>(other) : nullptr;
+    if (!continues) fill(*other);
   }
   b_.SetInsertPoint(done_bb);
-  if (e.type.is_string()) return result;
+  if (is_string) return result;
   return b_.CreateAlignedLoad(b_.getInt64Ty(), result, llvm::Align(8));
 }
 

@@ -100,6 +100,7 @@ class Lowering {
   llvm::Value* string_literal(const std::string& text, const ast::Type& type);
   llvm::Value* positional(int index, const ast::Type& type);
   llvm::Value* builtin(ast::Builtin& e);
+  llvm::Value* raw_syscall(const std::string& name);
   llvm::Value* field(ast::FieldAccess& e);
   llvm::Value* call(ast::Call& e);
   llvm::Value* str_call(ast::Call& e);

@@ -20,6 +20,8 @@ std::string section_for(const ResolvedAttach& attach) {
     return "tracepoint/" + target;
   }
   if (kind == "BEGIN" || kind == "END") return "raw_tp";  // run via BPF_PROG_TEST_RUN
+  // The runtime attaches it itself (bpf_program__attach_raw_tracepoint).
+  if (kind == "rawtracepoint") return "raw_tp/" + attach.target;
   if (kind == "interval" || kind == "profile") return "perf_event";
   // User-space programs are sleepable (".s"): str() may then fault in a
   // page the traced program never touched (compiler/bpf_lib/user_str.c).

@@ -33,6 +33,35 @@ TEST(Aot, BuildThenRunWithTheRuntimeOnlyRunner) {
   unlink(object.c_str());
 }
 
+// A probe over a syscall set is two raw tracepoint programs (raw_syscalls
+// sys_enter and sys_exit), not two perf-event tracepoints per syscall; the
+// runtime-only runner attaches them.
+TEST(Aot, SyscallSetIsTwoRawTracepointPrograms) {
+  SONDE_REQUIRE_BPF();
+  std::string script = write_script("syscalls rw = read, write, getpid, openat\n"
+                                    "syscall:rw /probe.name == \"getpid\"/ { @calls = count(); }\n");
+  std::string object = temp_path("rawsys.bpf.o");
+  RunResult b = sonde({"build", script, "-o", object});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  // The programs are the function symbols, each named with its section.
+  RunResult t = run({"llvm-objdump-16", "-t", object});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto programs_in = [&](const std::string& section) {
+    size_t n = 0;
+    for (const std::string& line : lines(t.out))
+      if (line.find(" F " + section) != std::string::npos) ++n;
+    return n;
+  };
+  EXPECT_EQ(programs_in("raw_tp/sys_enter\t"), 1u) << t.out;
+  EXPECT_EQ(programs_in("raw_tp/sys_exit\t"), 1u) << t.out;
+  EXPECT_EQ(programs_in("tracepoint/"), 0u) << t.out;
+  RunResult r = run({bin("sonde-run"), "-c", fixture("syscalls") + " getpid 7", object});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@calls: 7\n"), std::string::npos) << r.out << r.err;
+  unlink(script.c_str());
+  unlink(object.c_str());
+}
+
 TEST(Aot, RunnerLinksNoLlvmOrClang) {
   RunResult r = run({"ldd", bin("sonde-run")});
   ASSERT_EQ(r.exit_code, 0);
@@ -66,7 +95,9 @@ TEST(Aot, SondeLoadsLlvmOnlyWhenItCompiles) {
     tracer.signal(SIGINT);
     EXPECT_EQ(tracer.finish().exit_code, 0);
   }
-  EXPECT_NE(cold_maps.find("libLLVM"), std::string::npos) << "a compile must have loaded LLVM";
+  EXPECT_NE(cold_maps.find("libsonde-codegen"), std::string::npos) << "a compile must have loaded the code generator";
+  // With SONDE_LLVM_STATIC the code generator carries the LLVM it uses.
+  EXPECT_EQ(cold_maps.find("libLLVM") != std::string::npos, !SONDE_LLVM_STATIC) << cold_maps;
   EXPECT_EQ(warm_maps.find("libLLVM"), std::string::npos) << warm_maps;
   EXPECT_EQ(warm_maps.find("libsonde-codegen"), std::string::npos) << warm_maps;
   run({"rm", "-rf", cache});

@@ -55,6 +55,40 @@ TEST(Decl, SyscallSetGivesEntryArgsRetvalAndElapsedAtExit) {
   EXPECT_EQ(reads, 5) << r.out;
 }
 
+// One probe over syscalls whose argument sits at different indexes:
+// read(fd, buf, count) has `count` third, sendfile64(out_fd, in_fd, offset,
+// count) fourth; each call must see its own, and 0 for one it lacks.
+TEST(Decl, SetArgumentsComeFromEachSyscallsOwnIndex) {
+  SONDE_REQUIRE_BPF();
+  std::string script = write_script("moves",
+      "syscalls moves = read, sendfile64\n"
+      "syscall:moves { emit io { call = probe.name, fd = args.fd, out = args.out_fd, in = args.in_fd,\n"
+      "                          want = args.count, got = retval, sent = probe.name == \"sendfile64\" } }\n");
+  RunResult r = sonde({"-f", "json", "-c", fixture("syscalls") + " readsend 4 333", script});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int reads = 0, sends = 0;
+  for (const auto& io : records(r.out, "io")) {
+    if (io["want"] != 333) continue;  // the loader reads too
+    EXPECT_EQ(io["got"], 333) << io;
+    if (io["call"] == "read") {
+      ++reads;
+      EXPECT_GE(io["fd"].get<int64_t>(), 3) << io;
+      EXPECT_EQ(io["out"], 0) << io;
+      EXPECT_EQ(io["sent"], 0) << io;
+    } else {
+      ASSERT_EQ(io["call"], "sendfile64") << io;
+      ++sends;
+      EXPECT_EQ(io["fd"], 0) << io;
+      EXPECT_GE(io["out"].get<int64_t>(), 3) << io;
+      EXPECT_GE(io["in"].get<int64_t>(), 3) << io;
+      EXPECT_NE(io["out"], io["in"]) << io;
+      EXPECT_EQ(io["sent"], 1) << io;
+    }
+  }
+  EXPECT_EQ(sends, 4) << r.out;
+  EXPECT_EQ(reads, 8) << r.out;  // the fixture's read, then the pipe drain
+}
+
 TEST(Decl, ElapsedCoversTheWholeCall) {
   SONDE_REQUIRE_BPF();
   RunResult r = sonde({"-f", "json", "-c", fixture("syscalls") + " sleep 3", "-e",

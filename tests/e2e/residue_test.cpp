@@ -90,6 +90,22 @@ TEST_P(ResidueOnSignal, LeavesNothing) {
   expect_gone(ids);
 }
 
+// `syscall:` probes hold raw tracepoint links (raw_syscalls), detached the same way.
+TEST(Residue, SyscallSetOnSignalLeavesNothing) {
+  SONDE_REQUIRE_BPF();
+  Spawned tracer({bin("sonde"), "-e",
+                  "syscalls rw = read, write, getpid\n"
+                  "syscall:rw { @calls[probe.name] = count(); } interval:ms:100 { @t = count(); }"});
+  BpfIds ids = attached_ids(tracer);
+  EXPECT_FALSE(ids.links.empty()) << "sonde holds no BPF link: the check would prove nothing";
+  usleep(300 * 1000);
+  tracer.signal(SIGTERM);
+  RunResult r = tracer.finish(20);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("@calls["), std::string::npos) << "maps not printed: " << r.out;
+  expect_gone(ids);
+}
+
 INSTANTIATE_TEST_SUITE_P(Signals, ResidueOnSignal, testing::Values(SIGINT, SIGTERM, SIGKILL),
                          [](const testing::TestParamInfo<int>& info) {
                            return std::string(sigabbrev_np(info.param));
