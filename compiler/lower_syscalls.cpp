@@ -320,6 +320,13 @@ struct SyscallProgram {
     return choose(text, [&](const Syscall& sc) { return ctx.make<StringLiteral>(text(sc), where); }, nullptr);
   }
 
+  // Bare `probe`: the syscall as an attach point names it, "syscall:read"
+  // (not the raw_syscalls program that serves it).
+  Expr* attach_text(SourceRange where) const {
+    auto text = [&](const Syscall& sc) { return "syscall:" + sc.name; };
+    return choose(text, [&](const Syscall& sc) { return ctx.make<StringLiteral>(text(sc), where); }, nullptr);
+  }
+
   Expr* retval(SourceRange where) const {
     if (own_tracepoint) return ctx.make<FieldAccess>(ctx.make<Builtin>("args", where), "ret", where);
     return ctx.make<Builtin>("__syscall_ret", where);
@@ -387,6 +394,7 @@ Expr* substitute(const SyscallProgram& low, const Expr& e, const ProbeUses& uses
     return ctx.make<Binary>(BinaryOp::Sub, ctx.make<Builtin>("nsecs", e.range),
                             ctx.make<Variable>("$__sc_start", e.range), e.range);
   if (is_builtin_field(e, "probe", &f) && (f == "name" || f == "set")) return low.name(f == "set", e.range);
+  if (is_builtin(e, "probe")) return low.attach_text(e.range);
   return nullptr;
 }
 

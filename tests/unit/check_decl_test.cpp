@@ -324,6 +324,17 @@ TEST(CheckDecl, RecordUnitsAndShapes) {
 
 // Aggregations of `elapsed` in syscall probes carry the duration unit to the
 // map (through a variable too); core probes and mixed maps keep raw numbers.
+// Bare `probe` in a syscall probe names the syscall, not the raw_syscalls
+// program that runs the body.
+TEST(CheckDecl, BareProbeNamesTheSyscall) {
+  auto r = lower("syscalls io = read, write\nsyscall:io { @[probe] = count(); }");
+  EXPECT_CLEAN(r);
+  std::string d = r->dump();
+  EXPECT_NE(d.find("string \"syscall:read\""), std::string::npos) << d;
+  EXPECT_NE(d.find("string \"syscall:write\""), std::string::npos) << d;
+  EXPECT_EQ(d.find("builtin probe"), std::string::npos) << d;
+}
+
 TEST(CheckDecl, MapUnitsFollowElapsedInSyscallProbes) {
   auto r = lower(
       "syscall:read { $l = elapsed; @t[comm] = sum($l); @a = avg(elapsed); @n = count();\n"
