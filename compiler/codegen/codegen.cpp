@@ -112,13 +112,20 @@ bool calls_stack_heavy_subprograms(const llvm::Module& module) {
   return false;
 }
 
-// printf and records stream one event per hit: they get a 4 MiB ring. A
-// script that only aggregates sends a handful of control events (exit,
-// print, time), and 64 KiB saves the runner 8 MiB of mappings.
+// printf and records stream one event per hit: the ring holds at least
+// 8192 of the largest (plus the kernel's 8-byte header), 1 to 4 MiB, so a
+// `printf("%d\n", pid)` script gets 1 MiB and php-io's 600-byte records
+// 8 MiB capped to 4. A script that only aggregates sends a handful of
+// control events (exit, print, time) and gets 64 KiB. The kernel maps the
+// data pages twice, so every MiB here is 2 MiB of the runner's RSS.
 uint32_t ring_size_for(const std::vector<manifest::EventSpec>& events) {
+  uint64_t largest = 0;
   for (const manifest::EventSpec& e : events)
-    if (e.kind == "printf" || e.kind == "record") return 1u << 22;
-  return 1u << 16;
+    if (e.kind == "printf" || e.kind == "record") largest = std::max<uint64_t>(largest, e.size + 8);
+  if (largest == 0) return 1u << 16;
+  uint32_t size = 1u << 20;
+  while (size < (1u << 22) && size < largest * 8192) size <<= 1;
+  return size;
 }
 
 // One full lowering. `scratch` moves big buffers off the stack.

@@ -98,7 +98,7 @@ TEST(Fault, ReaderClosingThePipeEndsSondeQuietly) {
 
 // A burst far beyond what the ring buffer holds while the reader of sonde's
 // stdout is slow (a pipe nobody drains until the workload has made all its
-// calls, so sonde blocks writing and the 4 MiB ring buffer fills):
+// calls, so sonde blocks writing and the ring buffer fills):
 // records are dropped in the kernel, counted, reported, and the exit status
 // says so. Every event is accounted for: printed + lost == calls made.
 TEST(Fault, RingBufferOverflowReportsLostEventsAndExitsTwo) {

@@ -94,17 +94,29 @@ TEST(CodegenObject, CountByKeyHasBtfMapsAndSections) {
   EXPECT_EQ(bpf_program__type(prog), BPF_PROG_TYPE_TRACEPOINT);
 }
 
-// printf and records stream one event per hit: they get the big ring.
-TEST(CodegenObject, PerEventOutputGetsAFourMebibyteRing) {
-  for (const char* script : {"tracepoint:syscalls:sys_enter_openat { printf(\"%d\\n\", pid); }",
-                             "BEGIN { emit hello { who = comm } }"}) {
-    CompiledObject obj = compile_ok(script);
-    EXPECT_EQ(obj.manifest.ringbuf_size, 1u << 22) << script;
+// printf and records stream one event per hit: the ring holds 8192 of the
+// largest, 1 MiB at least (small records), 4 MiB at most (php-io's).
+TEST(CodegenObject, PerEventOutputGetsARingSizedByItsLargestRecord) {
+  struct Case {
+    const char* script;
+    uint32_t ring;
+  };
+  for (Case c : {Case{"tracepoint:syscalls:sys_enter_openat { printf(\"%d\\n\", pid); }", 1u << 20},
+                 Case{"BEGIN { emit hello { who = comm } }", 1u << 20},
+                 Case{"config = { max_strlen = 200 }\n"
+                      "tracepoint:syscalls:sys_enter_openat { printf(\"%s\\n\", str(args.filename)); }",
+                      1u << 21},
+                 Case{"config = { max_strlen = 256 }\n"
+                      "tracepoint:syscalls:sys_enter_openat { $f = str(args.filename);"
+                      " printf(\"%s %s %s\\n\", $f, $f, $f); }",
+                      1u << 22}}) {
+    CompiledObject obj = compile_ok(c.script);
+    EXPECT_EQ(obj.manifest.ringbuf_size, c.ring) << c.script;
     ObjectPtr o = open_object(obj);
     ASSERT_TRUE(o);
     bpf_map* events = bpf_object__find_map_by_name(o.get(), "sonde_events");
     ASSERT_NE(events, nullptr);
-    EXPECT_EQ(bpf_map__max_entries(events), 1u << 22) << script;
+    EXPECT_EQ(bpf_map__max_entries(events), c.ring) << c.script;
   }
 }
 
