@@ -41,6 +41,7 @@
 #include <functional>
 
 #include "compiler/lower.h"
+#include "compiler/thread_owned.h"
 
 namespace sonde::compiler {
 
@@ -69,7 +70,9 @@ struct Builder {
   }
 };
 
-std::string m(const SpanDecl& s, const std::string& what) { return "@__sp_" + s.name + "_" + what; }
+std::string m(const SpanDecl& s, const std::string& what) {
+  return std::string(kThreadOwnedMapPrefix) + s.name + "_" + what;
+}
 
 // A lazy field's value is made only of provider str args (and strcat of
 // them): OPEN keeps each arg's address, and the strings are read where the

@@ -4,6 +4,7 @@
 #include <linux/bpf.h>
 
 #include "compiler/codegen/lowering.h"
+#include "compiler/thread_owned.h"
 
 namespace sonde::compiler::codegen {
 
@@ -100,15 +101,15 @@ void Lowering::store_value(const ast::Type& slot_type, llvm::Value* slot, ast::E
   b_.CreateAlignedStore(normalise(v, slot_type), slot, llvm::Align(8));
 }
 
-// The span lowering's maps (@__sp_*, compiler/lower_spans.cpp) are keyed by
-// the thread id, and only that thread's programs ever write or delete its
-// keys. So an integer there is stored in place when its key exists: a hash
+// The span lowering's maps are keyed by the thread id, and only that
+// thread's programs ever write or delete its keys (compiler/thread_owned.h).
+// So an integer there is stored in place when its key exists: a hash
 // map update replaces the element (take a free one, copy, relink, free the
 // old), which costs several times a lookup, and spans write a dozen integers
 // on every open. The store cannot race a delete (no other thread touches the
 // key) and an aligned 8-byte store is never seen torn.
 bool thread_owned_int_map(const ast::MapAccess& target, const MapPlan& map) {
-  return target.name.rfind("@__sp_", 0) == 0 && !map.is_agg() && !map.info->value.is_string() &&
+  return is_thread_owned_map(target.name) && !map.is_agg() && !map.info->value.is_string() &&
          map.spec.value_size == 8;
 }
 
