@@ -6,14 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-static long long now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#include "timing.h"
 
 int main(int argc, char** argv) {
   if (argc != 4) {
@@ -32,8 +27,5 @@ int main(int argc, char** argv) {
     }
   }
   double seconds = (double)(now_ns() - start) / 1e9;
-  FILE* out = fopen(argv[2 + 1], "w");
-  if (!out) return 1;
-  fprintf(out, "%.0f\n", (double)n / seconds);
-  return fclose(out) == 0 ? 0 : 1;
+  return write_result(argv[3], "%.0f\n", (double)n / seconds);
 }

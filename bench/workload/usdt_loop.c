@@ -5,13 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/sdt.h>
-#include <time.h>
 
-static long long now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#include "timing.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -22,8 +17,5 @@ int main(int argc, char** argv) {
   long long start = now_ns();
   for (long i = 0; i < n; i++) DTRACE_PROBE1(sonde_bench, hit, i);
   long long elapsed = now_ns() - start;
-  FILE* out = fopen(argv[2], "w");
-  if (!out) return 1;
-  fprintf(out, "%.2f\n", (double)elapsed / (double)n);
-  return fclose(out) == 0 ? 0 : 1;
+  return write_result(argv[2], "%.2f\n", (double)elapsed / (double)n);
 }
